@@ -1,0 +1,27 @@
+"""`base_lr` missing, zero or negative."""
+
+from protolint.findings import Report, Severity
+
+CODE = "PL102"
+NAME = "base-lr-not-positive"
+SEVERITY = Severity.ERROR
+TARGET = "solver"
+SUMMARY = "base_lr is unset, zero or negative: the net never learns, or diverges"
+
+
+def check(solver):
+    base_lr = solver.param.base_lr
+    if base_lr > 0:
+        return
+    if not solver.field("base_lr"):
+        message = ("base_lr is not set: it has no default, so every learning rate is "
+                   "0 and no weight ever changes")
+    elif base_lr == 0:
+        message = "base_lr is 0: every learning rate is 0 and no weight ever changes"
+    elif base_lr < 0:
+        message = (f"base_lr is {base_lr:g}: a negative rate steps up the gradient, so the "
+                   "loss grows until it overflows")
+    else:
+        message = "base_lr is NaN: every update is NaN"
+    yield Report(solver.location("base_lr"), message,
+                 "set base_lr to a positive rate (0.01 is a common start for SGD)")

@@ -1,0 +1,156 @@
+"""The `protolint` command.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 a usage,
+I/O, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from protolint import __version__
+from protolint.catalogue import pages
+from protolint.checks import all_rules
+from protolint.config import ConfigError
+from protolint.findings import Severity
+from protolint.formats import FORMATS, renderer
+from protolint.lint import Options, matches, run
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Failure(click.ClickException):
+    """An error that ends the run with exit code 2 and a one-line message."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:
+        click.echo(f"protolint: error: {self.format_message()}", err=True)
+
+
+def _codes(values: tuple[str, ...], option: str) -> list[str]:
+    """Split comma-separated codes and check each selects at least one rule."""
+    codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+    known = list(all_rules())
+    for code in codes:
+        if not any(matches(k, [code]) for k in known):
+            raise click.BadParameter(f"{code!r} matches no rule code (see `protolint rules`)",
+                                     param_hint=option)
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="protolint")
+def main() -> None:
+    """Static linter for Caffe prototxt files: nets and solvers."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these codes or prefixes (comma-separated; replaces the config's).")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Skip these codes or prefixes (comma-separated; added to the config's).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this configuration file instead of searching for one.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False),
+              help="Another directory to look for files a solver names (repeatable).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
+def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color) -> None:
+    """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
+    options = Options(
+        select=_codes(select, "--select") or None,
+        ignore=_codes(ignore, "--ignore"),
+        config=Path(config_path) if config_path else None,
+        roots=[Path(r) for r in roots],
+    )
+    for root in options.roots:
+        if not root.is_dir():
+            raise Failure(f"--root {root}: no such directory")
+    if options.config is not None and not options.config.is_file():
+        raise Failure(f"--config {options.config}: no such file")
+    try:
+        result = run(list(paths), options)
+    except FileNotFoundError as exc:
+        raise Failure(f"{exc.args[0] if exc.args else exc}: no such file or directory") from None
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"{exc.filename}: {exc.strerror or exc}") from None
+    if output is not None:
+        target = Path(output).resolve()
+        if any(doc.path.resolve() == target for doc in result.files):
+            raise Failure(f"--output {output} is one of the files being linted; refusing to overwrite it")
+    use_color = color == "always" or (
+        color == "auto" and output is None and fmt == "text"
+        and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    buffer = io.StringIO()
+    renderer(fmt)(result, buffer, {"color": use_color})
+    if output is None:
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        try:
+            Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+        except OSError as exc:
+            raise Failure(f"--output {output}: {exc.strerror or exc}") from None
+    for error in result.errors:
+        click.echo(f"protolint: internal error: {error}", err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    threshold = Severity.parse(fail_on)
+    sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def list_rules(fmt) -> None:
+    """List every rule: code, severity, name and summary."""
+    rules = all_rules().values()
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
+                                "target": r.target, "summary": r.summary} for r in rules],
+                              indent=2))
+        return
+    for r in rules:
+        click.echo(f"{r.code}  {str(r.severity):<7}  {r.name:<32}  {r.summary}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code) -> None:
+    """Print the catalogue page of a rule: why, bad and good examples, the fix."""
+    code = code.strip().upper()
+    rule = all_rules().get(code)
+    page = pages().get(code)
+    if rule is None or page is None:
+        raise Failure(f"{code!r} is not a rule code (see `protolint rules`)")
+    click.echo(page.text.rstrip("\n"))
+
+
+def entry() -> None:
+    """Console entry point: no traceback reaches the user."""
+    try:
+        main(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("protolint: interrupted", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # a bug in protolint itself
+        if os.environ.get("PROTOLINT_DEBUG"):
+            raise
+        click.echo(f"protolint: internal error: {type(exc).__name__}: {exc} "
+                   "(set PROTOLINT_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,89 @@
+"""One prototxt file: its text, located tree, kind and `caffe_pb2` message."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from protolint import messages
+from protolint.findings import Location
+from protolint.schema import caffe_pb2
+from protolint.textformat import LineIndex, Message, ParseError, Tree, parse
+
+NET, SOLVER, UNKNOWN = "net", "solver", "unknown"
+
+
+@cache
+def _kind_fields() -> tuple[frozenset[str], frozenset[str]]:
+    pb = caffe_pb2()
+    net = {f.name for f in pb.NetParameter.DESCRIPTOR.fields}
+    solver = {f.name for f in pb.SolverParameter.DESCRIPTOR.fields}
+    return frozenset(net - solver), frozenset(solver - net)
+
+
+def detect_kind(root: Message) -> str:
+    """Net or solver, from the top-level field names: Caffe files carry no header, and
+    names like `train_val.prototxt` say nothing reliable."""
+    net_only, solver_only = _kind_fields()
+    names = {f.name for f in root.fields}
+    net_votes = len(names & net_only)
+    solver_votes = len(names & solver_only)
+    if net_votes == solver_votes == 0:
+        return UNKNOWN
+    if net_votes == solver_votes:
+        return NET if names & {"layer", "layers"} else SOLVER
+    return NET if net_votes > solver_votes else SOLVER
+
+
+class Document:
+    """A parsed file. `syntax_error` is set when the text could not be parsed at all;
+    otherwise `tree` holds the located tree and, for a net or solver, `message` the
+    protobuf message with the fields Caffe's parser would reject left out (`problems`)."""
+
+    def __init__(self, path: Path, display: str, text: str,
+                 decode_error: ParseError | None = None):
+        self.path = path
+        self.display = display
+        self.text = text
+        self.lines = LineIndex(text)
+        self.tree: Tree | None = None
+        self.syntax_error: ParseError | None = decode_error
+        self.kind = UNKNOWN
+        self.message = None
+        self.problems: list[messages.Problem] = []
+        if decode_error is None:
+            self._parse()
+
+    def _parse(self) -> None:
+        try:
+            self.tree = parse(self.text)
+        except ParseError as exc:
+            self.syntax_error = exc
+            return
+        self.kind = detect_kind(self.tree.root)
+        pb = caffe_pb2()
+        if self.kind == NET:
+            self.message = pb.NetParameter()
+        elif self.kind == SOLVER:
+            self.message = pb.SolverParameter()
+        else:
+            return
+        self.problems = messages.fill(self.tree.root, self.message)
+
+    def location(self, start: int, end: int) -> Location:
+        return Location(self, start, end)
+
+    @classmethod
+    def read(cls, path: Path, display: str) -> Document:
+        """Load a file (raises OSError when it cannot be read). Bytes that are not UTF-8
+        text become a syntax error at the first offending byte."""
+        data = path.read_bytes()
+        try:
+            return cls(path, display, data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            text = data.decode("utf-8", errors="replace")
+            offset = len(data[: exc.start].decode("utf-8", errors="replace"))
+            error = ParseError(
+                f"not a UTF-8 text file: byte 0x{data[exc.start]:02x} cannot be decoded",
+                offset)
+            return cls(path, display, text, decode_error=error)

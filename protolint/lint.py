@@ -1,0 +1,110 @@
+"""One lint run: load the files, run every rule, then apply configuration and
+suppression comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protolint.checks import Rule, all_rules
+from protolint.config import Config, Finder
+from protolint.document import Document
+from protolint.findings import Finding, Report, Severity
+from protolint.project import Project, expand
+from protolint.suppressions import Directive, apply, directives
+
+
+@dataclass
+class Options:
+    select: list[str] | None = None  # replaces the configuration's select
+    ignore: list[str] = field(default_factory=list)  # added to the configuration's
+    config: Path | None = None
+    roots: list[Path] = field(default_factory=list)
+    cwd: Path | None = None
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    files: list[Document]  # every file read: those named, and the nets solvers use
+    errors: list[str]  # internal errors: a rule that crashed, and where
+
+
+def matches(code: str, patterns: list[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+class _Filter:
+    """select/ignore/per-file-ignores/severity, per file, from the configuration."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.finder = Finder(options.config)
+
+    def __call__(self, finding: Finding) -> Finding | None:
+        config: Config = self.finder.for_file(finding.location.doc.path)
+        select = self.options.select or config.select or ["ALL"]
+        ignore = config.ignore + self.options.ignore + config.ignored_for(finding.location.doc.path)
+        if not matches(finding.code, select) or matches(finding.code, ignore):
+            return None
+        override = config.severity.get(finding.code)
+        if override is not None and override != finding.severity:
+            return Finding(finding.code, finding.name, override, finding.location,
+                           finding.message, finding.fix, finding.related)
+        return finding
+
+
+def _stamp(rule: Rule, report: Report) -> Finding:
+    return Finding(rule.code, rule.name, rule.severity, report.location, report.message,
+                   report.fix, report.related)
+
+
+def run(paths: list[str], options: Options | None = None) -> Result:
+    """Lint `paths`. Raises FileNotFoundError for a path that does not exist, OSError for
+    a named file that cannot be read, ConfigError for a broken configuration."""
+    options = options or Options()
+    files = expand(paths)
+    project = Project(options.cwd, options.roots)
+    project.expect(files)
+    for path, display in files:
+        project.lint_file(path, display)
+    keep = _Filter(options)
+    rules = all_rules()
+    errors: list[str] = []
+    targets = {
+        "document": list(project.documents.values()),
+        "net": project.nets,
+        "solver": project.solvers,
+    }
+
+    def collect(rule: Rule, target) -> list[Finding]:
+        try:
+            return [_stamp(rule, r) for r in rule.check(target)]
+        except Exception as exc:  # a rule bug must not lose the other findings
+            where = getattr(getattr(target, "doc", target), "display", "?")
+            errors.append(f"rule {rule.code} failed on {where}: {type(exc).__name__}: {exc}")
+            return []
+
+    raw: list[Finding] = []
+    for rule in rules.values():
+        for target in targets.get(rule.target, ()):
+            raw.extend(collect(rule, target))
+    doc_directives: dict[int, list[Directive]] = {
+        id(doc): directives(doc) for doc in project.documents.values()}
+    found = apply(raw, doc_directives)
+    for rule in rules.values():
+        if rule.target == "directive":
+            for ds in doc_directives.values():
+                for d in ds:
+                    found.extend(collect(rule, d))
+    unique: dict[tuple, Finding] = {}
+    for finding in found:
+        kept = keep(finding)
+        if kept is not None:
+            unique.setdefault((kept.sort_key(), kept.location.end), kept)
+    return Result(sorted(unique.values(), key=Finding.sort_key),
+                  list(project.documents.values()), errors)
+
+
+def worst(findings: list[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), default=None)

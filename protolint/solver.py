@@ -1,0 +1,126 @@
+"""The solver model: its parameters and the nets it trains and tests.
+
+The nets are found the way Caffe's Solver::InitTrainNet and InitTestNets find them:
+one training net from `net`, `net_param`, `train_net` or `train_net_param`; test nets
+from each `test_net_param` and `test_net`, then one instance of the generic net
+(`net`/`net_param`) for every remaining `test_iter`. Each use carries the NetState
+Caffe builds for it (phase, then the net file's own state, then train_state/test_state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from protolint.document import Document
+from protolint.findings import Location
+from protolint.messages import text_of
+from protolint.net import TEST, TRAIN, Net
+from protolint.schema import caffe_pb2
+from protolint.textformat import Field
+
+if TYPE_CHECKING:
+    from protolint.project import Project
+
+TRAIN_SOURCES = ("net", "net_param", "train_net", "train_net_param")
+
+# The deprecated `solver_type` enum and the `type` string Caffe's UpgradeSolverType
+# turns each value into.
+LEGACY_SOLVER_TYPES = {0: "SGD", 1: "Nesterov", 2: "AdaGrad", 3: "RMSProp", 4: "AdaDelta", 5: "Adam"}
+
+
+@dataclass
+class NetUse:
+    """One net the solver builds: `role` is "train" or "test"; `field` the solver field
+    naming it. `net` is None when the file could not be found or read (`searched` lists
+    the paths tried, `problem` says what went wrong)."""
+
+    role: str
+    field: Field
+    net: Net | None = None
+    searched: list[str] = field(default_factory=list)
+    problem: str = ""
+
+
+class Solver:
+    def __init__(self, doc: Document, project: Project):
+        self.doc = doc
+        self.param = doc.message
+        self.uses: list[NetUse] = []
+        root = doc.tree.root
+        param = self.param
+        train_fields = [f for f in map(root.first, TRAIN_SOURCES) if f is not None]
+        for f in train_fields:
+            self._use("train", f, project, param.train_state)
+        explicit_tests = root.all("test_net_param") + root.all("test_net")
+        generic = [f for f in train_fields if f.name in ("net", "net_param")]
+        generic_count = max(len(param.test_iter) - len(explicit_tests), 0) if generic else 0
+        tests = explicit_tests + generic[:1] * generic_count
+        for i, f in enumerate(tests):
+            state = param.test_state[i] if i < len(param.test_state) else None
+            self._use("test", f, project, state)
+
+    @property
+    def type(self) -> str:
+        """The solver type Caffe runs: `type`, else the legacy `solver_type`, else SGD."""
+        if self.param.HasField("type") or not self.param.HasField("solver_type"):
+            return self.param.type
+        return LEGACY_SOLVER_TYPES.get(self.param.solver_type, "SGD")
+
+    def field(self, name: str) -> Field | None:
+        """The located top-level field `name`, if the file writes it."""
+        return self.doc.tree.root.first(name)
+
+    def location(self, name: str | None = None) -> Location:
+        """Where `name` is written (its whole `name: value`), else the file's start."""
+        found = self.field(name) if name else None
+        if found is None:
+            return Location(self.doc, 0, 0)
+        return Location(self.doc, found.start, found.vend)
+
+    @property
+    def nets(self) -> list[Net]:
+        seen: list[Net] = []
+        for use in self.uses:
+            if use.net is not None and use.net not in seen:
+                seen.append(use.net)
+        return seen
+
+    def _use(self, role: str, f: Field, project: Project, solver_state) -> None:
+        use = NetUse(role, f)
+        self.uses.append(use)
+        if f.name.endswith("_param"):
+            use.net = project.inline_net(self.doc, f)
+        else:
+            path = text_of(f)
+            if path is None:
+                return  # not a string: already an invalid-value finding
+            use.net, use.searched, use.problem = project.net_file(path, self.doc.path)
+        if use.net is None:
+            return
+        state = caffe_pb2().NetState()
+        state.phase = TRAIN if role == "train" else TEST
+        state.MergeFrom(use.net.param.state)
+        if solver_state is not None:
+            state.MergeFrom(solver_state)
+        use.net.add_state(state)
+        if role == "train":
+            use.net.solver_trained = True
+            use.net.solver_pretrained |= bool(self.param.weights)
+
+
+def search_paths(name: str, cwd: Path, owner_dir: Path, roots: list[Path]) -> list[Path]:
+    """Where Caffe (run from some directory) might find a net file named in a solver:
+    the working directory first, then the solver's directory and each of its parents
+    (solvers are usually run from a repository root above them), then each --root."""
+    target = Path(name)
+    if target.is_absolute():
+        return [target]
+    bases = [cwd, owner_dir, *owner_dir.parents, *roots]
+    found: list[Path] = []
+    for base in bases:
+        candidate = base / target
+        if candidate not in found:
+            found.append(candidate)
+    return found

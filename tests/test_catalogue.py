@@ -1,0 +1,43 @@
+"""Every rule has its catalogue page, and the page's examples behave as it says:
+the Bad example fires the rule, the Good example does not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import codes, lint_text
+from protolint.catalogue import pages
+from protolint.checks import all_rules
+
+RULES = all_rules()
+SECTIONS = ("Why", "Bad", "Good", "Fix")
+
+
+def test_every_rule_has_a_page_and_every_page_a_rule():
+    assert set(pages()) == set(RULES)
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_page_matches_rule(code):
+    page, rule = pages()[code], RULES[code]
+    assert page.title == f"{code} {rule.name}"
+    m = re.search(r"^Severity: (\w+)", page.text, re.M)
+    assert m and m.group(1) == str(rule.severity), "the page's Severity line must match the rule"
+    for section in SECTIONS:
+        assert page.section(section), f"{code}: missing or empty section ## {section}"
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_bad_example_fires(code, tmp_path):
+    example = pages()[code].example("Bad")
+    assert example is not None, f"{code}: the Bad section needs a ```prototxt block"
+    assert code in codes(lint_text(tmp_path, example))
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_good_example_is_silent(code, tmp_path):
+    example = pages()[code].example("Good")
+    assert example is not None, f"{code}: the Good section needs a ```prototxt block"
+    assert code not in codes(lint_text(tmp_path, example))

@@ -1,0 +1,153 @@
+"""The located parser: positions, comments, syntax errors, and agreement with
+protobuf's own text_format on every corpus file it can read."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import text_format
+
+from conftest import CORPUS, manifest, shared_or_skip
+from protolint import messages
+from protolint.schema import caffe_pb2
+from protolint.textformat import MESSAGE, LineIndex, ParseError, parse
+
+pb = caffe_pb2()
+
+
+def build(text: str, kind=None):
+    message = (kind or pb.NetParameter)()
+    problems = messages.fill(parse(text).root, message)
+    return message, problems
+
+
+def test_fields_carry_positions_and_comments_are_kept():
+    text = 'name: "n"  # the net\nlayer {\n  name: "conv1"\n  convolution_param { kernel_size: 3 }\n}\n'
+    tree = parse(text)
+    lines = LineIndex(text)
+    layer = tree.root.first("layer")
+    assert layer.kind == MESSAGE and lines.position(layer.start) == (2, 1)
+    assert lines.position(layer.vend - 1) == (5, 1)  # the closing brace
+    ks = layer.value.find("convolution_param.kernel_size")
+    assert lines.position(ks.start) == (4, 23)
+    assert text[ks.vstart:ks.vend] == "3"
+    assert tree.comments == [(11, "# the net")]
+
+
+def test_crlf_and_tabs_count_as_characters():
+    text = 'name: "a"\r\n\tlayer { name: "b" }\r\n'
+    layer = parse(text).root.first("layer")
+    assert LineIndex(text).position(layer.start) == (2, 2)
+    assert LineIndex(text).line_text(2) == '\tlayer { name: "b" }'
+
+
+def test_all_value_syntaxes():
+    net, problems = build(
+        "name: 'single' \"concat\"\n"
+        "input: ['a', 'b']\n"
+        "input_dim: [1, 0x3, 010]\n"
+        "layer < name: 'x' type: 'Pooling' pooling_param: { pool: AVE stride: 2 } >;\n"
+        "layer [{ name: 'y' }, { name: 'z' }],\n"
+        "force_backward: t\n"
+        "layer { name: 'p' type: 'Power' power_param { power: -inf scale: 1e3f shift: .5 } }\n")
+    assert problems == []
+    assert net.name == "singleconcat"
+    assert list(net.input) == ["a", "b"]
+    assert list(net.input_dim) == [1, 3, 8]  # hex and C octal, as protobuf reads them
+    assert [l.name for l in net.layer] == ["x", "y", "z", "p"]
+    assert net.layer[0].pooling_param.pool == pb.PoolingParameter.AVE
+    assert net.force_backward is True
+    assert net.layer[3].power_param.power == float("-inf")
+    assert net.layer[3].power_param.scale == 1000.0
+    assert net.layer[3].power_param.shift == 0.5
+
+
+def test_string_escapes():
+    net, problems = build(r'name: "tab\there \"q\" \x41\101"')
+    assert problems == [] and net.name == 'tab\there "q" AA'
+
+
+@pytest.mark.parametrize("text, position, words", [
+    ('layer { name: "a"', (1, 18), "before the end of the file"),
+    ('layer { name "a" }', (1, 14), "expected ':'"),
+    ("name: }", (1, 7), "expected a value"),
+    ("}", (1, 1), "expected a field name"),
+    ('name: "open\nlayer {}', (1, 7), "not closed"),
+    ("input_dim: [1, 2", (1, 17), "expected ',' or ']'"),
+    ("name: 'a' @", (1, 11), "unexpected character"),
+    ("input_dim: - }", (1, 14), "a number after '-'"),
+])
+def test_syntax_errors_are_located(text, position, words):
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert LineIndex(text).position(caught.value.start) == position
+    assert words in caught.value.message
+
+
+def test_semantic_problems_are_located_and_the_rest_is_read():
+    text = (
+        'layer { name: "a" roi_pooling_param { pooled_h: 7 } type: "ReLU" }\n'
+        "layer { pooling_param { pool: max } }\n"
+        'layer { convolution_param { num_output: 2.5 kernel_size: -1 } }\n'
+        'layer { name: "b" name: "c" }\n'
+        "layer { name: ['x'] }\n"
+        "layer { bottom { } top: 3 }\n"
+        "layer: 5\n"
+    )
+    net, problems = build(text)
+    lines = LineIndex(text)
+    found = [(p.kind, lines.position(p.start)) for p in problems]
+    assert found == [
+        (messages.UNKNOWN_FIELD, (1, 19)),
+        (messages.UNKNOWN_ENUM, (2, 31)),
+        (messages.BAD_VALUE, (3, 41)),
+        (messages.BAD_VALUE, (3, 58)),
+        (messages.DUPLICATE, (4, 19)),
+        (messages.BAD_VALUE, (5, 15)),
+        (messages.BAD_VALUE, (6, 16)),
+        (messages.BAD_VALUE, (6, 25)),
+        (messages.BAD_VALUE, (7, 8)),
+    ]
+    # Everything else is still read: the first layer keeps its name and type.
+    assert net.layer[0].name == "a" and net.layer[0].type == "ReLU"
+    assert net.layer[3].name == "b"
+    assert problems[1].suggestions == ("MAX",)
+    assert len(net.layer) == 6
+
+
+def test_integer_ranges():
+    _, problems = build("layer { convolution_param { num_output: 4294967296 } }")
+    assert [p.kind for p in problems] == [messages.BAD_VALUE]
+    assert "out of range" in problems[0].message
+    net, problems = build("layer { convolution_param { num_output: 4294967295 axis: -2147483648 } }")
+    assert problems == [] and net.layer[0].convolution_param.num_output == 4294967295
+
+
+def test_float_overflow_is_infinity_like_cpp():
+    solver, problems = build("base_lr: 1e39", pb.SolverParameter)
+    assert problems == [] and solver.base_lr == float("inf")
+
+
+def _readable_by_protobuf():
+    for row in manifest():
+        if row["kind"] not in ("net", "solver"):
+            continue
+        path = CORPUS / row["file"]
+        kind = pb.NetParameter if row["kind"] == "net" else pb.SolverParameter
+        try:
+            expected = text_format.Parse(path.read_text(encoding="utf-8"), kind())
+        except text_format.ParseError:
+            continue
+        yield row["file"], path, kind, expected
+
+
+def test_agrees_with_protobuf_text_format_on_the_corpus():
+    """Every corpus file protobuf's own parser accepts gives the identical message and
+    no problem; there are hundreds of them."""
+    shared_or_skip(CORPUS)
+    checked = 0
+    for name, path, kind, expected in _readable_by_protobuf():
+        ours, problems = build(path.read_text(encoding="utf-8"), kind)
+        assert problems == [], name
+        assert ours == expected, name
+        checked += 1
+    assert checked > 350
