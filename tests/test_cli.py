@@ -1,0 +1,218 @@
+"""The command line: exit codes, formats, selection, configuration, suppressions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from protolint import __version__
+from protolint.cli import main
+
+POOL_NET = """layer { name: "data" type: "Input" top: "data"
+  input_param { shape { dim: 1 dim: 3 dim: 10 dim: 10 } } }
+layer { name: "pool" type: "Pooling" bottom: "data" top: "pool"
+  pooling_param { pool: MAX kernel_size: 2 stride: 3 } }
+"""
+POLY_SOLVER = 'base_lr: 0.01\nlr_policy: "poly"\npower: 1\nnet_param { name: "n" }\n'
+
+
+def invoke(*args, cwd: Path | None = None):
+    runner = CliRunner()
+    if cwd is None:
+        return runner.invoke(main, list(args))
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(main, list(args))
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "net.prototxt").write_text(POOL_NET)
+    (tmp_path / "solver.prototxt").write_text(POLY_SOLVER)
+    return tmp_path
+
+
+def test_exit_codes_follow_fail_on(files):
+    assert invoke("lint", str(files / "net.prototxt")).exit_code == 0  # a warning only
+    assert invoke("lint", "--fail-on", "warning", str(files / "net.prototxt")).exit_code == 1
+    assert invoke("lint", str(files / "solver.prototxt")).exit_code == 1  # an error
+    clean = files / "clean.prototxt"
+    clean.write_text('layer { name: "r" type: "ReLU" bottom: "x" top: "x" }\n'
+                     'input: "x" input_dim: 1 input_dim: 1 input_dim: 1 input_dim: 1\n')
+    assert invoke("lint", "--fail-on", "info", str(clean)).exit_code == 0
+
+
+def test_usage_and_io_errors_exit_2_without_traceback(files):
+    for args in (["lint", str(files / "missing.prototxt")],
+                 ["lint", "--format", "xml", str(files)],
+                 ["lint", "--select", "XX9", str(files)],
+                 ["lint", "--config", str(files / "none.toml"), str(files)],
+                 ["lint", "--root", str(files / "nodir"), str(files)],
+                 ["explain", "PL999"],
+                 ["lint"]):
+        result = invoke(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_text_output_is_gcc_style_with_caret_and_help(files):
+    result = invoke("lint", "--color", "never", "net.prototxt", cwd=files)
+    lines = result.output.splitlines()
+    assert lines[0].startswith("net.prototxt:4:44: PL201 warning: Pooling 'pool' (stride 3 > "
+                               "kernel 2)")
+    assert lines[0].endswith("MAX pooling outputs -FLT_MAX")
+    assert lines[1] == "   4 |   pooling_param { pool: MAX kernel_size: 2 stride: 3 } }"
+    assert lines[2] == "     |                                            ^~~~~~~~~"
+    assert lines[3].startswith("  help: ")
+    assert lines[-1] == "Found 1 warning in 1 file."
+    assert "\x1b[" not in result.output
+
+
+def test_color_only_when_asked_or_on_a_terminal(files):
+    forced = invoke("lint", "--color", "always", str(files / "net.prototxt"))
+    assert "\x1b[" in forced.output
+    auto = invoke("lint", str(files / "net.prototxt"))  # CliRunner is not a terminal
+    assert "\x1b[" not in auto.output
+
+
+def test_json_output_schema(files):
+    result = invoke("lint", "--format", "json", "net.prototxt", "solver.prototxt", cwd=files)
+    report = json.loads(result.output)
+    assert report["version"] == 1
+    assert report["summary"] == {"files": 2, "findings": 2, "error": 1, "warning": 1, "info": 0}
+    by_code = {f["code"]: f for f in report["findings"]}
+    pool = by_code["PL201"]
+    assert pool["path"] == "net.prototxt" and pool["severity"] == "warning"
+    assert (pool["line"], pool["column"], pool["end_line"], pool["end_column"]) == (4, 44, 4, 53)
+    assert set(pool) >= {"code", "severity", "path", "line", "column", "end_line",
+                         "end_column", "message", "fix"}
+    assert by_code["PL101"]["path"] == "solver.prototxt"
+
+
+def test_paths_are_shown_as_given(files):
+    result = invoke("lint", "--format", "json", str(files))
+    paths = {f["path"] for f in json.loads(result.output)["findings"]}
+    assert paths == {str(files / "net.prototxt"), str(files / "solver.prototxt")}
+
+
+def test_select_and_ignore_by_code_and_prefix(files):
+    def found(*args):
+        out = invoke("lint", "--format", "json", *args, str(files)).output
+        return sorted(f["code"] for f in json.loads(out)["findings"])
+
+    assert found() == ["PL101", "PL201"]
+    assert found("--select", "PL1") == ["PL101"]
+    assert found("--ignore", "PL101,PL2") == []
+    assert found("--select", "PL2", "--select", "PL101") == ["PL101", "PL201"]
+
+
+def test_configuration_is_found_upward(files):
+    sub = files / "models" / "deep"
+    sub.mkdir(parents=True)
+    (sub / "net.prototxt").write_text(POOL_NET)
+    (files / "pyproject.toml").write_text(
+        '[tool.protolint]\nignore = ["PL101"]\n[tool.protolint.severity]\nPL201 = "error"\n')
+    out = json.loads(invoke("lint", "--format", "json", str(files)).output)
+    assert sorted((f["code"], f["severity"]) for f in out["findings"]) == [
+        ("PL201", "error"), ("PL201", "error")]
+    # A nearer .protolint.toml wins for the files below it.
+    (files / "models" / ".protolint.toml").write_text('ignore = ["PL201"]\n')
+    out = json.loads(invoke("lint", "--format", "json", str(files)).output)
+    assert [(f["path"], f["code"]) for f in out["findings"]] == [
+        (str(files / "net.prototxt"), "PL201")]
+
+
+def test_per_file_ignores_and_explicit_config(files):
+    config = files / "lint.toml"
+    config.write_text('[per-file-ignores]\n"solver*.prototxt" = ["PL101"]\n')
+    out = json.loads(invoke("lint", "--format", "json", "--config", str(config), str(files)).output)
+    assert [f["code"] for f in out["findings"]] == ["PL201"]
+
+
+def test_broken_configuration_is_a_located_error(files):
+    (files / ".protolint.toml").write_text("ignore = PL201\n")
+    result = invoke("lint", str(files))
+    assert result.exit_code == 2
+    assert ".protolint.toml" in result.output and "TOML" in result.output
+    (files / ".protolint.toml").write_text('colour = "red"\n')
+    result = invoke("lint", str(files))
+    assert result.exit_code == 2 and "unknown key" in result.output
+
+
+def test_suppression_comments(files):
+    net = files / "net.prototxt"
+    lines = POOL_NET.splitlines()
+    lines.insert(3, "    # protolint: disable=PL201")
+    net.write_text("\n".join(lines) + "\n")
+    assert invoke("lint", "--fail-on", "info", str(net)).exit_code == 0
+    # A suppression on the wrong line suppresses nothing, and says so.
+    lines = POOL_NET.splitlines()
+    lines.insert(0, "# protolint: disable=PL201,PL999")
+    net.write_text("\n".join(lines) + "\n")
+    out = json.loads(invoke("lint", "--format", "json", str(net)).output)
+    assert sorted(f["code"] for f in out["findings"]) == ["PL201", "PL900"]
+    unused = next(f for f in out["findings"] if f["code"] == "PL900")
+    assert "PL201 reported nothing" in unused["message"] and "PL999 is not" in unused["message"]
+    net.write_text("# protolint: disable-file=PL201\n" + POOL_NET)
+    assert invoke("lint", "--fail-on", "info", str(net)).exit_code == 0
+
+
+def test_trailing_suppression_covers_only_its_line(files):
+    net = files / "net.prototxt"
+    lines = POOL_NET.splitlines()
+    lines[2] += "  # protolint: disable=PL201"  # the finding is on the next line
+    net.write_text("\n".join(lines) + "\n")
+    out = json.loads(invoke("lint", "--format", "json", str(net)).output)
+    assert sorted(f["code"] for f in out["findings"]) == ["PL201", "PL900"]
+
+
+def test_output_file_and_refusing_to_overwrite_an_input(files):
+    report = files / "report.json"
+    result = invoke("lint", "--format", "json", "-o", str(report), str(files / "net.prototxt"))
+    assert result.exit_code == 0 and result.output == ""
+    assert json.loads(report.read_text())["summary"]["warning"] == 1
+    before = (files / "net.prototxt").read_bytes()
+    result = invoke("lint", "-o", str(files / "net.prototxt"), str(files / "net.prototxt"))
+    assert result.exit_code == 2 and "refusing" in result.output
+    assert (files / "net.prototxt").read_bytes() == before
+
+
+def test_rules_explain_and_version():
+    listing = invoke("rules")
+    assert listing.exit_code == 0 and "PL101" in listing.output and "PL207" in listing.output
+    codes = [r["code"] for r in json.loads(invoke("rules", "--format", "json").output)]
+    assert codes == sorted(codes) and "PL204" in codes
+    page = invoke("explain", "pl101")
+    assert page.exit_code == 0 and page.output.startswith("# PL101 poly-without-max-iter")
+    assert __version__ in invoke("--version").output
+
+
+def test_binary_and_empty_files_are_findings_not_crashes(files):
+    (files / "weights.prototxt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    (files / "empty.prototxt").write_text("")
+    out = json.loads(invoke("lint", "--format", "json", str(files / "weights.prototxt"),
+                            str(files / "empty.prototxt")).output)
+    assert [(Path(f["path"]).name, f["code"]) for f in out["findings"]] == [
+        ("empty.prototxt", "PL008"), ("weights.prototxt", "PL001")]
+
+
+def test_the_installed_command_runs_the_bundled_example():
+    """The README's first command, as a real process from the repository root."""
+    result = subprocess.run(
+        [sys.executable, "-m", "protolint", "lint", "examples/broken/solver.prototxt"],
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for code in ("PL101", "PL103", "PL201", "PL202", "PL203", "PL204", "PL206", "PL207"):
+        assert f" {code} " in result.stdout, code
+    assert result.stdout.rstrip().endswith("in 2 files.")
