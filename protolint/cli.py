@@ -90,6 +90,8 @@ def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color)
         raise Failure(str(exc)) from None
     except OSError as exc:
         raise Failure(f"{exc.filename}: {exc.strerror or exc}") from None
+    if not result.files:
+        click.echo("protolint: warning: no *.prototxt files found in the given paths", err=True)
     if output is not None:
         target = Path(output).resolve()
         if any(doc.path.resolve() == target for doc in result.files):
@@ -100,7 +102,7 @@ def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color)
     buffer = io.StringIO()
     renderer(fmt)(result, buffer, {"color": use_color})
     if output is None:
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(buffer.getvalue(), nl=False, color=use_color)
     else:
         try:
             Path(output).write_text(buffer.getvalue(), encoding="utf-8")

@@ -47,8 +47,9 @@ class Layer:
                 if p.kind == UNKNOWN_FIELD and self.node.start <= p.start < self.node.end]
 
     def location(self, path: str | None = None, index: int = 0) -> Location:
-        """Where a field of this layer is written (`pooling_param.stride`), falling back
-        to its enclosing block, then to the layer's name, then the whole layer."""
+        """Where a field of this layer is written (`pooling_param.stride`; `index` picks
+        the occurrence of the first component, see Message.find), falling back to its
+        enclosing block, then to the layer's name, then the layer's start."""
         doc = self.net.doc
         node = self.node
         if node is None:
@@ -56,11 +57,10 @@ class Layer:
         if path:
             parts = path.split(".")
             for depth in range(len(parts), 0, -1):
-                found = node.find(".".join(parts[:depth]), index if depth == len(parts) else 0)
+                found = node.find(".".join(parts[:depth]), index)
                 if found is not None:
-                    if depth == len(parts):
-                        return Location(doc, found.start, found.vend)
-                    return Location(doc, found.start, found.name_end)
+                    end = found.vend if depth == len(parts) else found.name_end
+                    return Location(doc, found.start, end)
         name = node.first("name")
         if name is not None:
             return Location(doc, name.start, name.vend)

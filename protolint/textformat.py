@@ -69,17 +69,21 @@ class Message:
         return [f.value for f in self.fields if f.name == name and f.kind == MESSAGE]
 
     def find(self, path: str, index: int = 0) -> Field | None:
-        """The field at a dotted path (`pooling_param.stride`); `index` picks among
-        repeated occurrences of the last component. None when absent."""
-        node: Message = self
-        *parents, last = path.split(".")
-        for part in parents:
-            sub = node.first(part)
-            if sub is None or sub.kind != MESSAGE:
+        """The field at a dotted path (`pooling_param.stride`); `index` picks among the
+        repeated occurrences of the first component (`param.lr_mult`, 2: the third
+        `param` block's lr_mult). None when absent."""
+        first, *rest = path.split(".")
+        found = self.all(first)
+        if index >= len(found):
+            return None
+        field = found[index]
+        for part in rest:
+            if field.kind != MESSAGE:
                 return None
-            node = sub.value
-        found = node.all(last)
-        return found[index] if index < len(found) else None
+            field = field.value.first(part)
+            if field is None:
+                return None
+        return field
 
 
 class Field:

@@ -10,6 +10,16 @@ TARGET = "net"
 SUMMARY = "pooling stride larger than its kernel: some input is skipped, windows may be empty"
 
 
+# What a window that starts at or past the input's edge produces, by pool method (the
+# output size rounds up, so without padding the last window can start there).
+_EMPTY_WINDOW = {
+    0: "; with Caffe's ceil rounding the last window can start at or past the input's "
+       "edge, where MAX pooling outputs -FLT_MAX",
+    1: "; with Caffe's ceil rounding the last window can start at or past the input's "
+       "edge, where AVE pooling divides by zero (NaN) or outputs 0",
+}
+
+
 def check(net):
     for layer in net.layers:
         if layer.type != "Pooling":
@@ -28,8 +38,6 @@ def check(net):
         yield Report(
             layer.location(f"pooling_param.{g.stride_field}"),
             f"Pooling '{layer.name}' ({detail}) skips {axes[0][2] - axes[0][1]} input "
-            "row(s)/column(s) between windows; with Caffe's ceil rounding the last window "
-            "can start at or past the input's edge, where AVE pooling divides by zero "
-            "(NaN) or outputs 0 and MAX outputs -FLT_MAX",
+            f"row(s)/column(s) between windows{_EMPTY_WINDOW.get(layer.param.pooling_param.pool, '')}",
             "make the stride at most the kernel size (or enlarge the kernel)",
         )
