@@ -11,7 +11,7 @@ from protolint.document import Document
 from protolint.findings import Location
 from protolint.messages import UNKNOWN_FIELD
 from protolint.schema import caffe_pb2
-from protolint.textformat import Message
+from protolint.textformat import MESSAGE, Message
 from protolint.upgrade import UpgradeIssue, net_format, upgrade_net
 
 TRAIN, TEST = 0, 1  # caffe.Phase
@@ -107,7 +107,7 @@ class Net:
 
     def legacy_location(self, index: int) -> Location:
         """Where the `index`-th `layers { ... }` entry of a V0/V1 file starts."""
-        nodes = self.root.all("layers")
+        nodes = [f for f in self.root.all("layers") if f.kind == MESSAGE]
         if index < len(nodes):
             return Location(self.doc, nodes[index].start, nodes[index].name_end)
         return self.location()
