@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Iterator
 
 from protolint import messages
-from protolint.findings import Location
+from protolint.findings import Location, Report
 from protolint.schema import caffe_pb2
 from protolint.textformat import LineIndex, Message, ParseError, Tree, parse
 
@@ -72,6 +73,14 @@ class Document:
 
     def location(self, start: int, end: int) -> Location:
         return Location(self, start, end)
+
+    def problem_reports(self, kind: str, fix: str) -> Iterator[Report]:
+        """A Report for each parse problem of `kind` (see messages.py); a close spelling,
+        when there is one, is offered as the fix instead of `fix`."""
+        for problem in self.problems:
+            if problem.kind == kind:
+                hint = f"did you mean `{problem.suggestions[0]}`?" if problem.suggestions else fix
+                yield Report(self.location(problem.start, problem.end), problem.message, hint)
 
     @classmethod
     def read(cls, path: Path, display: str) -> Document:

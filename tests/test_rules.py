@@ -227,3 +227,25 @@ def test_batchnorm_without_shift_skips_fork_batchnorm(tmp_path):
     found = lint_text(tmp_path, batchnorm(bn_extra="batch_norm_param { scale_bias: true }",
                                           after=RELU))
     assert "PL207" not in codes(found) and "PL002" in codes(found)
+
+
+@pytest.mark.parametrize("params, empty_window", [
+    ("pool: AVE kernel_size: 2 stride: 3", "divides by zero"),
+    ("pool: MAX kernel_size: 2 stride: 3", "-FLT_MAX"),
+    ("pool: AVE kernel_size: 2 stride: 3 round_mode: FLOOR", None),  # never reaches the edge
+    ("pool: AVE kernel_size: 2 stride: 3 pad: 1", None),  # Reshape drops such a window
+])
+def test_pooling_empty_window_only_with_ceil_and_no_padding(tmp_path, params, empty_window):
+    (message,) = messages_of(lint_text(tmp_path, pooling(params)), "PL201")
+    if empty_window:
+        assert empty_window in message
+    else:
+        assert "edge" not in message
+
+
+def test_partly_frozen_scale_still_learns(tmp_path):
+    # bias_term adds a second blob; without its own param block it learns at lr_mult 1.
+    partly = batchnorm(bn_extra=GLOBAL, after=(
+        'layer { name: "sc" type: "Scale" bottom: "conv" top: "conv" '
+        "param { lr_mult: 0 } scale_param { bias_term: true } }\n"))
+    assert "PL206" in codes(lint_text(tmp_path, partly))

@@ -1,6 +1,6 @@
 """A field the message type does not have (often a field of a Caffe fork)."""
 
-from protolint.findings import Report, Severity
+from protolint.findings import Severity
 from protolint.messages import UNKNOWN_FIELD
 
 CODE = "PL002"
@@ -11,11 +11,8 @@ SUMMARY = "a field BVLC Caffe's schema does not have: Caffe refuses the whole fi
 
 
 def check(doc):
-    for problem in doc.problems:
-        if problem.kind == UNKNOWN_FIELD:
-            if problem.suggestions:
-                fix = f"did you mean `{problem.suggestions[0]}`?"
-            else:
-                fix = ("remove it, or run the Caffe fork that defines it: BVLC Caffe stops "
-                       "reading the file at this field")
-            yield Report(doc.location(problem.start, problem.end), problem.message, fix)
+    return doc.problem_reports(
+        UNKNOWN_FIELD,
+        "remove it, or run the Caffe fork that defines it: BVLC Caffe stops "
+        "reading the file at this field",
+    )

@@ -1,6 +1,6 @@
 """An enum field set to a name its enum does not have."""
 
-from protolint.findings import Report, Severity
+from protolint.findings import Severity
 from protolint.messages import UNKNOWN_ENUM
 
 CODE = "PL003"
@@ -11,10 +11,7 @@ SUMMARY = "an enum value BVLC Caffe's schema does not have: Caffe refuses the wh
 
 
 def check(doc):
-    for problem in doc.problems:
-        if problem.kind == UNKNOWN_ENUM:
-            if problem.suggestions:
-                fix = f"did you mean `{problem.suggestions[0]}`?"
-            else:
-                fix = "use one of the listed values (enum names are case-sensitive)"
-            yield Report(doc.location(problem.start, problem.end), problem.message, fix)
+    return doc.problem_reports(
+        UNKNOWN_ENUM,
+        "use one of the listed values (enum names are case-sensitive)",
+    )

@@ -1,6 +1,6 @@
 """A value of the wrong type for its field, or out of its range."""
 
-from protolint.findings import Report, Severity
+from protolint.findings import Severity
 from protolint.messages import BAD_VALUE
 
 CODE = "PL004"
@@ -11,7 +11,7 @@ SUMMARY = "a value that does not fit its field's type: Caffe refuses the whole f
 
 
 def check(doc):
-    for problem in doc.problems:
-        if problem.kind == BAD_VALUE:
-            yield Report(doc.location(problem.start, problem.end), problem.message,
-                         "write a value of the field's type (see `protolint explain PL004`)")
+    return doc.problem_reports(
+        BAD_VALUE,
+        "write a value of the field's type (see `protolint explain PL004`)",
+    )

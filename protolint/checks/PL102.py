@@ -9,6 +9,17 @@ TARGET = "solver"
 SUMMARY = "base_lr is unset, zero or negative: the net never learns, or diverges"
 
 
+# A usual first value by solver type, for the fix text.
+_START = {
+    "SGD": "0.01 is a common start for SGD",
+    "Nesterov": "0.01 is a common start for Nesterov",
+    "Adam": "0.001 is the usual Adam rate",
+    "RMSProp": "0.001 is a common start for RMSProp",
+    "AdaGrad": "0.01 is a common start for AdaGrad",
+    "AdaDelta": "AdaDelta is run with base_lr 1.0",
+}
+
+
 def check(solver):
     base_lr = solver.param.base_lr
     if base_lr > 0:
@@ -24,4 +35,4 @@ def check(solver):
     else:
         message = "base_lr is NaN: every update is NaN"
     yield Report(solver.location("base_lr"), message,
-                 "set base_lr to a positive rate (0.01 is a common start for SGD)")
+                 f"set base_lr to a positive rate ({_START.get(solver.type, _START['SGD'])})")

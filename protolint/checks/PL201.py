@@ -10,14 +10,22 @@ TARGET = "net"
 SUMMARY = "pooling stride larger than its kernel: some input is skipped, windows may be empty"
 
 
-# What a window that starts at or past the input's edge produces, by pool method (the
-# output size rounds up, so without padding the last window can start there).
+# What a window that starts at or past the input's edge produces, by pool method. Only
+# CEIL rounding without padding lets the last window start there: PoolingLayer::Reshape
+# drops such a window when there is padding, and FLOOR never reaches it.
 _EMPTY_WINDOW = {
-    0: "; with Caffe's ceil rounding the last window can start at or past the input's "
-       "edge, where MAX pooling outputs -FLT_MAX",
-    1: "; with Caffe's ceil rounding the last window can start at or past the input's "
-       "edge, where AVE pooling divides by zero (NaN) or outputs 0",
+    0: "; with ceil rounding and no padding the last window can start at or past the "
+       "input's edge, where MAX pooling outputs -FLT_MAX",
+    1: "; with ceil rounding and no padding the last window can start at or past the "
+       "input's edge, where AVE pooling divides by zero (NaN) or outputs 0",
 }
+_CEIL = 0  # PoolingParameter.RoundMode
+
+
+def _empty_window(param, g) -> str:
+    if param.round_mode != _CEIL or g.pad != (0, 0):
+        return ""
+    return _EMPTY_WINDOW.get(param.pool, "")
 
 
 def check(net):
@@ -38,6 +46,6 @@ def check(net):
         yield Report(
             layer.location(f"pooling_param.{g.stride_field}"),
             f"Pooling '{layer.name}' ({detail}) skips {axes[0][2] - axes[0][1]} input "
-            f"row(s)/column(s) between windows{_EMPTY_WINDOW.get(layer.param.pooling_param.pool, '')}",
+            f"row(s)/column(s) between windows{_empty_window(layer.param.pooling_param, g)}",
             "make the stride at most the kernel size (or enlarge the kernel)",
         )

@@ -10,11 +10,14 @@ SUMMARY = "BatchNorm use_global_stats: true in TRAIN: statistics frozen at their
 
 
 def _frozen_scale_follows(view, layer) -> bool:
-    """A Scale right after the BatchNorm with every parameter's lr_mult at 0: the whole
-    normalisation is frozen on purpose, which only makes sense for pretrained weights."""
+    """A Scale right after the BatchNorm with lr_mult 0 for each of its blobs (the scale,
+    and the bias with bias_term): the whole normalisation is frozen on purpose, which only
+    makes sense for pretrained weights. A blob without a `param` block learns (lr_mult 1)."""
     for reader in view.readers(layer, 0):
-        specs = reader.layer.param.param
-        if reader.layer.type == "Scale" and specs and all(s.lr_mult == 0 for s in specs):
+        scale = reader.layer.param
+        blobs = 1 + int(scale.scale_param.bias_term)
+        specs = scale.param[:blobs]
+        if scale.type == "Scale" and len(specs) == blobs and all(s.lr_mult == 0 for s in specs):
             return True
     return False
 

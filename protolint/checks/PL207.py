@@ -38,8 +38,9 @@ def check(net):
                 layer.location(),
                 f"BatchNorm '{layer.name}' feeds {rectifier.type} '{rectifier.name}' with no "
                 "learnable shift in between: Caffe's BatchNorm only normalises (no gamma, "
-                "no beta), so every channel is cut at its batch mean and about half of it "
-                "is always zero",
+                "no beta), so the rectifier's bend sits at each channel's batch mean and "
+                "cannot move"
+                + (" (about half of every channel is always zero)" if rectifier.type == "ReLU" else ""),
                 f"add a Scale layer with `scale_param {{ bias_term: true }}` after "
                 f"'{layer.name}' (in place is fine)",
                 related=((rectifier.location(), f"the {rectifier.type} it feeds"),),
