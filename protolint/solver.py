@@ -9,14 +9,17 @@ Caffe builds for it (phase, then the net file's own state, then train_state/test
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from protolint.document import Document
 from protolint.findings import Location
 from protolint.messages import text_of
-from protolint.net import TEST, TRAIN, Net
+from protolint.net import TEST, TRAIN, Net, PhaseNet
+from protolint.schedule import Schedule
 from protolint.schema import caffe_pb2
 from protolint.textformat import Field
 
@@ -39,6 +42,7 @@ class NetUse:
     role: str
     field: Field
     net: Net | None = None
+    state: object = None  # the caffe.NetState Caffe builds the net in for this use
     searched: list[str] = field(default_factory=list)
     problem: str = ""
 
@@ -67,6 +71,29 @@ class Solver:
         if self.param.HasField("type") or not self.param.HasField("solver_type"):
             return self.param.type
         return LEGACY_SOLVER_TYPES.get(self.param.solver_type, "SGD")
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        return Schedule(self.param)
+
+    @property
+    def horizon(self) -> int | None:
+        """The iterations `caffe train` runs, [0, max_iter), or None when it runs none."""
+        return self.param.max_iter if self.param.max_iter > 0 else None
+
+    def peak_rate(self) -> float | None:
+        """The largest learning rate over [0, max_iter) (base_lr when max_iter is unset),
+        or None when the schedule aborts or is NaN."""
+        if self.schedule.abort is not None:
+            return None
+        stop = self.horizon or 1
+        peak = self.schedule.extremes(0, stop)[1]
+        return None if math.isnan(peak) else peak
+
+    def train_views(self) -> list[PhaseNet]:
+        """The training net(s) as Caffe instantiates them for this solver."""
+        return [view for use in self.uses if use.role == "train" and use.net is not None
+                for view in use.net.views if view.state == use.state]
 
     def field(self, name: str) -> Field | None:
         """The located top-level field `name`, if the file writes it."""
@@ -105,6 +132,7 @@ class Solver:
         if solver_state is not None:
             state.MergeFrom(solver_state)
         use.net.add_state(state)
+        use.state = state
         if role == "train":
             use.net.solver_trained = True
             use.net.solver_pretrained |= bool(self.param.weights)

@@ -1,0 +1,202 @@
+"""The learning rate Caffe uses at every iteration, without running anything.
+
+`SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) in single precision,
+operation by operation: `pow(float, int)` is evaluated in double and rounded once
+(step, exp, multistep), `pow(float, float)` and `exp(float)` are float functions (inv,
+poly, sigmoid), and every product, sum and quotient of floats is rounded to float.
+Its CHECKs are kept too: a schedule Caffe would abort on has `abort` set.
+
+Every policy's rate is a monotone function of the iteration (the step count, the
+iteration itself, 1 - iter/max_iter, exp(-gamma * (iter - stepsize)) all move one way),
+so questions about a range of iterations (extremes, the first NaN, inf, zero or
+negative rate, where it increases) are answered from its ends and by bisection: a
+handful of evaluations, never a loop over max_iter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import struct
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Callable
+
+POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
+
+
+def f32(x: float) -> float:
+    """Round a double to the nearest float32, overflowing to infinity like a C cast."""
+    if math.isnan(x) or math.isinf(x):
+        return x
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def cpow(x: float, y: float) -> float:
+    """C's pow(x, y) in double: infinities and NaN where Python's math.pow raises."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = float(y).is_integer() and int(y) % 2 == 1
+        return -math.inf if (x < 0 and odd) else math.inf
+    except ValueError:
+        if x == 0:  # 0 to a negative power
+            odd = float(y).is_integer() and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return math.nan  # a negative number to a fractional power
+
+
+def cexp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _div(a: float, b: float) -> float:
+    """IEEE division of floats (0/0 is NaN, x/0 is +-inf)."""
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+@dataclass(frozen=True)
+class Abort:
+    """A CHECK failure (or fatal error) Caffe hits at the first update."""
+
+    message: str  # Caffe's words
+    field: str  # the solver field responsible
+
+
+class ScheduleAborts(Exception):
+    def __init__(self, abort: Abort):
+        super().__init__(abort.message)
+        self.abort = abort
+
+
+class Schedule:
+    """The rate of a SolverParameter's learning-rate policy at any iteration."""
+
+    def __init__(self, param):
+        self.policy = param.lr_policy
+        self.base_lr = param.base_lr
+        self.gamma = param.gamma
+        self.power = param.power
+        self.stepsize = param.stepsize
+        self.max_iter = param.max_iter
+        self.stepvalues = list(param.stepvalue)
+        self.abort = self._check()
+        self._steps = self._multistep_changes() if self.policy == "multistep" else []
+
+    def _check(self) -> Abort | None:
+        """What GetLearningRate CHECKs for this policy, in Caffe's order."""
+        policy = self.policy
+        gamma_ok = self.gamma >= 0  # False for NaN too, as in CHECK_GE
+        if policy not in POLICIES:
+            return Abort(f"Unknown learning rate policy: {policy}", "lr_policy")
+        if policy == "step" and not self.stepsize > 0:
+            return Abort(f"Check failed: this->param_.stepsize() > 0 ({self.stepsize} vs. 0)",
+                         "stepsize")
+        if policy in ("step", "exp", "inv", "multistep", "sigmoid") and not gamma_ok:
+            return Abort(f"Check failed: this->param_.gamma() >= 0 ({self.gamma:g} vs. 0)",
+                         "gamma")
+        if policy == "sigmoid" and not self.stepsize > 0:
+            return Abort(f"Check failed: this->param_.stepsize() > 0 ({self.stepsize} vs. 0)",
+                         "stepsize")
+        return None
+
+    def _multistep_changes(self) -> list[int]:
+        """The iterations at which multistep's step count goes up. Caffe advances at most
+        one step per iteration, in file order, when the iteration has reached the next
+        stepvalue: so an unsorted or repeated value fires on the iteration after the
+        previous one."""
+        changes: list[int] = []
+        for value in self.stepvalues:
+            earliest = changes[-1] + 1 if changes else 0
+            changes.append(max(value, earliest))
+        return changes
+
+    def step_count(self, iteration: int) -> int:
+        """multistep's current step at `iteration` (O(log stepvalues))."""
+        return bisect_right(self._steps, iteration)
+
+    @property
+    def multistep_changes(self) -> list[int]:
+        return list(self._steps)
+
+    def rate(self, iteration: int) -> float:
+        """The rate Caffe uses for the update of `iteration` (raises ScheduleAborts)."""
+        if self.abort is not None:
+            raise ScheduleAborts(self.abort)
+        base_lr, gamma, k = self.base_lr, self.gamma, iteration
+        policy = self.policy
+        if policy == "fixed":
+            return base_lr
+        if policy == "step":
+            return f32(base_lr * cpow(gamma, k // self.stepsize))
+        if policy == "exp":
+            return f32(base_lr * cpow(gamma, k))
+        if policy == "multistep":
+            return f32(base_lr * cpow(gamma, self.step_count(k)))
+        if policy == "inv":
+            grown = f32(1.0 + f32(gamma * f32(k)))
+            return f32(base_lr * f32(cpow(grown, -self.power)))
+        if policy == "poly":
+            fraction = f32(_div(f32(k), f32(self.max_iter)))
+            remaining = f32(1.0 - fraction)
+            return f32(base_lr * f32(cpow(remaining, self.power)))
+        # sigmoid
+        offset = f32(f32(k) - f32(self.stepsize))
+        exponent = f32(-gamma * offset)
+        return f32(base_lr * f32(_div(1.0, f32(1.0 + f32(cexp(exponent))))))
+
+    # ------------------------------------------------------------- range questions
+
+    def first(self, predicate: Callable[[float], bool], start: int, stop: int) -> int | None:
+        """The first iteration in [start, stop) whose rate satisfies `predicate`, for a
+        predicate whose set is an interval at one end of the range (zero, inf, NaN,
+        negative, 'differs from the first rate' all are, the rate being monotone)."""
+        if stop <= start:
+            return None
+        if predicate(self.rate(start)):
+            return start
+        if not predicate(self.rate(stop - 1)):
+            return None
+        low, high = start, stop - 1  # predicate false at low, true at high
+        while high - low > 1:
+            mid = (low + high) // 2
+            if predicate(self.rate(mid)):
+                high = mid
+            else:
+                low = mid
+        return high
+
+    def extremes(self, start: int, stop: int) -> tuple[float, float]:
+        """(min, max) of the rate over [start, stop), NaN if any rate there is NaN."""
+        ends = (self.rate(start), self.rate(stop - 1))
+        if self.first(math.isnan, start, stop) is not None:
+            return math.nan, math.nan
+        return min(ends), max(ends)
+
+    def first_increase(self, start: int, stop: int) -> int | None:
+        """The first iteration in [start, stop) whose rate exceeds the one before it."""
+        if stop - start < 2:
+            return None
+        first = self.rate(start)
+        return self.first(lambda r: r > first, start + 1, stop)
+
+    def change_points(self, stop: int, limit: int = 1000) -> list[int]:
+        """Iterations below `stop` where a stepwise rate changes (step, multistep), at
+        most `limit` of them."""
+        if self.abort is not None:
+            return []
+        if self.policy == "step":
+            return list(itertools.islice(range(self.stepsize, stop, self.stepsize), limit))
+        if self.policy == "multistep":
+            return [c for c in self._steps if c < stop][:limit]
+        return []

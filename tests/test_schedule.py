@@ -1,0 +1,115 @@
+"""The learning-rate schedule agrees with real Caffe, iteration by iteration."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import ORACLE, oracle_records, shared_or_skip
+from protolint import messages
+from protolint.schedule import Schedule, ScheduleAborts, f32
+from protolint.schema import caffe_pb2
+from protolint.textformat import parse
+
+pb = caffe_pb2()
+RECORDS = oracle_records("schedules.jsonl")
+
+
+def solver(text: str):
+    param = pb.SolverParameter()
+    assert messages.fill(parse(text).root, param) == []
+    return param
+
+
+def same(ours: float, caffe: float) -> bool:
+    if math.isnan(caffe):
+        return math.isnan(ours)
+    if math.isinf(caffe):
+        return ours == caffe
+    return math.isclose(ours, caffe, rel_tol=1e-5, abs_tol=0.0)
+
+
+def test_agrees_with_caffe_on_every_oracle_record():
+    shared_or_skip(ORACLE / "schedules.jsonl")
+    assert len(RECORDS) >= 15
+    for record in RECORDS:
+        schedule = Schedule(solver(record["solver"]))
+        if record.get("abort"):
+            assert schedule.abort is not None, record["name"]
+            caffe_words = record["abort"][0].split("] ", 1)[1].strip()
+            assert schedule.abort.message.startswith(caffe_words.split(" (")[0]), record["name"]
+            with pytest.raises(ScheduleAborts):
+                schedule.rate(0)
+            continue
+        assert schedule.abort is None, record["name"]
+        for iteration, lr in record["lr"]:
+            assert same(schedule.rate(iteration), lr), (record["name"], iteration,
+                                                       schedule.rate(iteration), lr)
+
+
+@pytest.mark.parametrize("text, abort", [
+    ('lr_policy: "Poly" base_lr: 0.1', "Unknown learning rate policy: Poly"),
+    ('base_lr: 0.1', "Unknown learning rate policy: "),
+    ('lr_policy: "step" base_lr: 0.1 gamma: 0.1', "stepsize() > 0"),
+    ('lr_policy: "exp" base_lr: 0.1 gamma: -0.5', "gamma() >= 0"),
+    ('lr_policy: "inv" base_lr: 0.1 gamma: nan', "gamma() >= 0"),
+    ('lr_policy: "sigmoid" base_lr: 0.1 gamma: 0.1', "stepsize() > 0"),
+    ('lr_policy: "fixed" base_lr: 0.1 gamma: -1', None),  # fixed never reads gamma
+])
+def test_checks(text, abort):
+    found = Schedule(solver(text)).abort
+    if abort is None:
+        assert found is None
+    else:
+        assert found is not None and abort in found.message
+
+
+def test_multistep_advances_one_step_per_iteration():
+    s = Schedule(solver('lr_policy: "multistep" base_lr: 1 gamma: 0.5 '
+                        "stepvalue: 100 stepvalue: 100 stepvalue: 50 stepvalue: 300"))
+    assert s.multistep_changes == [100, 101, 102, 300]
+    assert [s.rate(k) for k in (99, 100, 101, 102, 299, 300)] == [1, 0.5, 0.25, 0.125, 0.125, 0.0625]
+
+
+def test_range_questions_take_few_evaluations_even_for_huge_ranges():
+    s = Schedule(solver('lr_policy: "exp" base_lr: 0.001 gamma: 1.5 max_iter: 100000000'))
+    calls = 0
+    rate = s.rate
+
+    def counted(k):
+        nonlocal calls
+        calls += 1
+        return rate(k)
+
+    s.rate = counted
+    first_inf = s.first(math.isinf, 0, s.max_iter)
+    # ln(FLT_MAX / 0.001) / ln(1.5) = 235.9: the first rate above FLT_MAX is at 236.
+    assert first_inf == 236 and math.isinf(rate(236)) and not math.isinf(rate(235))
+    assert calls < 64
+    assert s.first_increase(0, s.max_iter) == 1
+    assert s.extremes(0, 10) == (f32(0.001), f32(f32(0.001) * 1.5 ** 9))
+
+
+def test_first_zero_and_warm_up():
+    step = Schedule(solver('lr_policy: "step" base_lr: 0.1 stepsize: 50 max_iter: 1000'))
+    assert step.first(lambda r: r == 0, 0, 1000) == 50  # gamma unset: 0 from the first step
+    sig = Schedule(solver('lr_policy: "sigmoid" base_lr: 0.1 gamma: 0.1 stepsize: 10000 max_iter: 20000'))
+    # exp(1000) overflows float: the warm-up starts at exactly 0.
+    assert sig.rate(0) == 0 and sig.first(lambda r: r == 0, 0, 20000) == 0
+    assert sig.first_increase(0, 20000) is not None
+    assert sig.extremes(0, 20000)[1] <= f32(0.1)
+
+
+def test_poly_past_and_without_max_iter():
+    s = Schedule(solver('lr_policy: "poly" base_lr: 0.01 power: 2 max_iter: 10'))
+    assert s.rate(10) == 0 and s.rate(20) == pytest.approx(0.01)  # even power comes back up
+    s = Schedule(solver('lr_policy: "poly" base_lr: 0.01 power: 0.5 max_iter: 10'))
+    assert math.isnan(s.rate(11))
+    s = Schedule(solver('lr_policy: "poly" base_lr: 0.01 power: 1'))
+    assert math.isnan(s.rate(0)) and s.rate(1) == -math.inf
+
+
+def test_change_points():
+    s = Schedule(solver('lr_policy: "step" base_lr: 1 gamma: 0.1 stepsize: 1 max_iter: 100000000'))
+    assert s.change_points(s.max_iter, limit=5) == [1, 2, 3, 4, 5]
