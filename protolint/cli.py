@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -18,9 +19,11 @@ from protolint import __version__
 from protolint.catalogue import pages
 from protolint.checks import all_rules
 from protolint.config import ConfigError
+from protolint.document import SOLVER, Document
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, matches, run
+from protolint.schedule import Schedule, default_points, f32
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -114,6 +117,58 @@ def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color)
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(fail_on)
     sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN)
+
+
+def _json_number(x: float):
+    """A float32 rate as the shortest decimal that reads back as the same float32; JSON
+    has no NaN or infinity, so those become the strings "NaN", "Infinity", "-Infinity"."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    for digits in range(1, 18):
+        short = float(f"{x:.{digits}g}")
+        if f32(short) == x:
+            return short
+    return x
+
+
+@main.command()
+@click.argument("solver", type=click.Path(dir_okay=False))
+@click.option("--at", "at", multiple=True, type=click.IntRange(min=0), metavar="N",
+              help="Iteration to show (repeatable); default: a sample over [0, max_iter] "
+                   "and every change point.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def schedule(solver, at, fmt) -> None:
+    """Print the learning rate Caffe uses at given iterations of a solver."""
+    try:
+        doc = Document.read(Path(solver), solver)
+    except OSError as exc:
+        raise Failure(f"{solver}: {exc.strerror or exc}") from None
+    if doc.syntax_error is not None:
+        line, column = doc.lines.position(doc.syntax_error.start)
+        raise Failure(f"{solver}:{line}:{column}: syntax error: {doc.syntax_error.message}")
+    if doc.kind != SOLVER:
+        raise Failure(f"{solver}: not a solver file (it has no solver fields)")
+    plan = Schedule(doc.message)
+    points = sorted(set(at)) if at else default_points(plan)
+    rates = [] if plan.abort else [(k, plan.rate(k)) for k in points]
+    if fmt == "json":
+        report = {"policy": plan.policy, "max_iter": plan.max_iter,
+                  "points": [[k, _json_number(r)] for k, r in rates]}
+        if plan.abort:
+            report["abort"] = plan.abort.message
+        click.echo(json.dumps(report))
+    else:
+        click.echo(f"lr_policy: {plan.policy or '(unset)'}   base_lr: {plan.base_lr:g}   "
+                   f"max_iter: {plan.max_iter}")
+        if plan.abort:
+            click.echo(f"Caffe aborts at the first update: {plan.abort.message}")
+        for k, r in rates:
+            click.echo(f"{k:>12}  {r:.6g}")
+    if plan.abort:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command("rules")

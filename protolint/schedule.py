@@ -200,3 +200,21 @@ class Schedule:
         if self.policy == "multistep":
             return [c for c in self._steps if c < stop][:limit]
         return []
+
+
+def default_points(schedule: Schedule, samples: int = 10) -> list[int]:
+    """Iterations worth showing: an even sample over [0, max_iter], every change point of
+    a stepwise policy, and where the rate first becomes NaN, infinite or zero."""
+    stop = schedule.max_iter
+    if stop <= 0:
+        points = {0, 1, 2, 10, 100, 1000, 10000}
+        stop = 10001
+    else:
+        points = {round(i * stop / samples) for i in range(samples + 1)}
+    if schedule.abort is None:
+        points.update(schedule.change_points(stop))
+        for predicate in (math.isnan, math.isinf, lambda r: r == 0):
+            found = schedule.first(predicate, 0, stop)
+            if found is not None:
+                points.add(found)
+    return sorted(points)

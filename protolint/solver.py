@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from protolint.document import Document
 from protolint.findings import Location
+from protolint.layers import blob_multipliers, loss_weights
 from protolint.messages import text_of
 from protolint.net import TEST, TRAIN, Net, PhaseNet
 from protolint.schedule import Schedule
@@ -82,13 +83,22 @@ class Solver:
         return self.param.max_iter if self.param.max_iter > 0 else None
 
     def peak_rate(self) -> float | None:
-        """The largest learning rate over [0, max_iter) (base_lr when max_iter is unset),
-        or None when the schedule aborts or is NaN."""
-        if self.schedule.abort is not None:
-            return None
-        stop = self.horizon or 1
-        peak = self.schedule.extremes(0, stop)[1]
+        """The largest learning rate over [0, max_iter); base_lr itself when there is no
+        horizon or the schedule aborts (other rules report that); None when NaN."""
+        base_lr = self.param.base_lr
+        if self.schedule.abort is not None or self.horizon is None:
+            return None if math.isnan(base_lr) else base_lr
+        peak = self.schedule.extremes(0, self.horizon)[1]
         return None if math.isnan(peak) else peak
+
+    def largest_multipliers(self) -> tuple[float, float]:
+        """(largest lr_mult of a learnable blob, largest loss weight) of the training
+        net(s); (1, 1), Caffe's defaults, for what cannot be seen."""
+        lr_mults = [lr for view in self.train_views() for layer in view.layers
+                    for lr, _ in blob_multipliers(layer.param)]
+        weights = [w for view in self.train_views() for layer in view.layers
+                   for w in loss_weights(layer.param)]
+        return max(lr_mults, default=1.0), max(weights, default=1.0)
 
     def train_views(self) -> list[PhaseNet]:
         """The training net(s) as Caffe instantiates them for this solver."""

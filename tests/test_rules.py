@@ -249,3 +249,32 @@ def test_partly_frozen_scale_still_learns(tmp_path):
         'layer { name: "sc" type: "Scale" bottom: "conv" top: "conv" '
         "param { lr_mult: 0 } scale_param { bias_term: true } }\n"))
     assert "PL206" in codes(lint_text(tmp_path, partly))
+
+
+def _solver_with_net(lr_mult: float, loss_weight: float, settings: str) -> str:
+    return (f'lr_policy: "fixed" {settings}\nnet_param {{\n' + INPUT +
+            'layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" '
+            f"param {{ lr_mult: {lr_mult} }} inner_product_param {{ num_output: 2 }} }}\n"
+            'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" '
+            f"loss_weight: {loss_weight} }}\n}}\n")
+
+
+@pytest.mark.parametrize("lr_mult, loss_weight, settings, fires", [
+    (10, 1, 'base_lr: 0.2', True),  # 0.2 x lr_mult 10 = 2 for SGD
+    (1, 1, 'base_lr: 0.2', False),
+    (1, 10, 'base_lr: 0.2', True),  # SGD steps scale with the loss weight
+    (1, 10, 'type: "Adam" base_lr: 0.02', False),  # Adam normalises it away
+    (10, 1, 'type: "Adam" base_lr: 0.02', True),  # but not the lr_mult
+])
+def test_base_lr_too_high_uses_the_effective_rate(tmp_path, lr_mult, loss_weight, settings, fires):
+    found = messages_of(lint_text(tmp_path, _solver_with_net(lr_mult, loss_weight, settings)), "PL103")
+    assert bool(found) is fires
+    if fires:
+        assert "effective learning rate" in found[0]
+
+
+def test_base_lr_too_high_at_the_schedule_peak(tmp_path):
+    grows = 'lr_policy: "exp" gamma: 1.01 base_lr: 0.1 max_iter: 1000\n' + SOLVER
+    (message,) = messages_of(lint_text(tmp_path, grows), "PL103")
+    assert "the schedule peaks at" in message
+    assert "PL103" not in codes(lint_text(tmp_path, grows.replace("max_iter: 1000", "max_iter: 100")))

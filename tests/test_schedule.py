@@ -113,3 +113,36 @@ def test_poly_past_and_without_max_iter():
 def test_change_points():
     s = Schedule(solver('lr_policy: "step" base_lr: 1 gamma: 0.1 stepsize: 1 max_iter: 100000000'))
     assert s.change_points(s.max_iter, limit=5) == [1, 2, 3, 4, 5]
+
+
+def test_schedule_command(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from protolint.cli import main
+
+    path = tmp_path / "solver.prototxt"
+    path.write_text('lr_policy: "multistep"\nbase_lr: 0.1\ngamma: 0.1\n'
+                    "stepvalue: 120\nstepvalue: 60\nmax_iter: 200\n")
+    result = CliRunner().invoke(main, ["schedule", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["policy"] == "multistep" and report["max_iter"] == 200
+    points = dict(report["points"])
+    # The sample over [0, 200] and both change points (120, then 121: one step per iteration).
+    assert {0, 20, 100, 120, 121, 200} <= set(points)
+    assert points[0] == 0.1  # the shortest decimal of the float32 rate
+    assert [points[k] for k in (120, 121, 200)] == pytest.approx([0.01, 0.001, 0.001], rel=1e-6)
+    at = CliRunner().invoke(main, ["schedule", str(path), "--at", "5", "--at", "121"])
+    assert at.exit_code == 0 and at.output.splitlines()[1:] == [
+        "           5  0.1", "         121  0.001"]
+    path.write_text('lr_policy: "poly"\nbase_lr: 0.01\npower: 0.9\n')
+    nan = json.loads(CliRunner().invoke(main, ["schedule", str(path), "--format", "json",
+                                               "--at", "0", "--at", "1"]).output)
+    assert nan["points"] == [[0, "NaN"], [1, "Infinity"]]
+    path.write_text('lr_policy: "Step"\nbase_lr: 0.01\n')
+    aborted = CliRunner().invoke(main, ["schedule", str(path)])
+    assert aborted.exit_code == 1 and "Unknown learning rate policy: Step" in aborted.output
+    path.write_text('layer { name: "x" }\n')
+    assert CliRunner().invoke(main, ["schedule", str(path)]).exit_code == 2
