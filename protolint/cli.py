@@ -23,7 +23,8 @@ from protolint.document import SOLVER, Document
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, matches, run
-from protolint.schedule import Schedule, default_points, f32
+from protolint.floats import f32
+from protolint.schedule import Schedule, default_points
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

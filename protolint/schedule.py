@@ -17,52 +17,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import struct
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
+from protolint.floats import cexp, cpow, f32, ieee_div
+
 POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
-
-
-def f32(x: float) -> float:
-    """Round a double to the nearest float32, overflowing to infinity like a C cast."""
-    if math.isnan(x) or math.isinf(x):
-        return x
-    try:
-        return struct.unpack("f", struct.pack("f", x))[0]
-    except OverflowError:
-        return math.copysign(math.inf, x)
-
-
-def cpow(x: float, y: float) -> float:
-    """C's pow(x, y) in double: infinities and NaN where Python's math.pow raises."""
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        odd = float(y).is_integer() and int(y) % 2 == 1
-        return -math.inf if (x < 0 and odd) else math.inf
-    except ValueError:
-        if x == 0:  # 0 to a negative power
-            odd = float(y).is_integer() and int(y) % 2 == 1
-            return math.copysign(math.inf, x) if odd else math.inf
-        return math.nan  # a negative number to a fractional power
-
-
-def cexp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _div(a: float, b: float) -> float:
-    """IEEE division of floats (0/0 is NaN, x/0 is +-inf)."""
-    if b == 0:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b
 
 
 @dataclass(frozen=True)
@@ -147,13 +108,13 @@ class Schedule:
             grown = f32(1.0 + f32(gamma * f32(k)))
             return f32(base_lr * f32(cpow(grown, -self.power)))
         if policy == "poly":
-            fraction = f32(_div(f32(k), f32(self.max_iter)))
+            fraction = f32(ieee_div(f32(k), f32(self.max_iter)))
             remaining = f32(1.0 - fraction)
             return f32(base_lr * f32(cpow(remaining, self.power)))
         # sigmoid
         offset = f32(f32(k) - f32(self.stepsize))
         exponent = f32(-gamma * offset)
-        return f32(base_lr * f32(_div(1.0, f32(1.0 + f32(cexp(exponent))))))
+        return f32(base_lr * f32(ieee_div(1.0, f32(1.0 + f32(cexp(exponent))))))
 
     # ------------------------------------------------------------- range questions
 

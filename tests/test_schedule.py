@@ -8,7 +8,8 @@ import pytest
 
 from conftest import ORACLE, oracle_records, shared_or_skip
 from protolint import messages
-from protolint.schedule import Schedule, ScheduleAborts, f32
+from protolint.floats import f32
+from protolint.schedule import Schedule, ScheduleAborts
 from protolint.schema import caffe_pb2
 from protolint.textformat import parse
 
