@@ -1,0 +1,386 @@
+"""Value ranges: an interval for every blob, propagated in one pass over a net.
+
+The idea DEBAR applies to TensorFlow graphs: abstract interpretation with intervals,
+sound for float32 (what a layer can output in a float build, not in exact maths:
+a Sigmoid reaches exactly 0 once exp overflows, a Softmax entry underflows to 0).
+Rules use it to prove an operation safe (Log of a range above 0) or not.
+
+Sources: image data is bytes, [0, 255], then `transform_param` subtracts the mean and
+multiplies by `scale` (DataTransformer); the Data layer is taken to hold bytes too (the
+Datum `data` field that convert_imageset writes; records with `float_data` are not
+bounded by this). DummyData follows its fillers. Everything learned (convolution,
+inner product, scale, bias, batch normalisation) is unbounded: the weights can be
+anything. Unknown layer types output unbounded values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from protolint.floats import cexp, cpow, f32
+from protolint.net import TRAIN, Layer, PhaseNet
+
+INF = math.inf
+FLT_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Every value of a blob lies in [low, high] (either end may be infinite)."""
+
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        def show(x: float) -> str:
+            return "inf" if x == INF else "-inf" if x == -INF else f"{x:g}"
+
+        return f"[{show(self.low)}, {show(self.high)}]"
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.low) and math.isfinite(self.high)
+
+    def hull(self, *others: Interval) -> Interval:
+        return Interval(min(self.low, *(o.low for o in others)),
+                        max(self.high, *(o.high for o in others)))
+
+    def affine(self, scale: float, shift: float) -> Interval:
+        """{scale * x + shift}: the interval of an affine map (0 * inf taken as 0)."""
+        ends = [_mul(scale, self.low) + shift, _mul(scale, self.high) + shift]
+        return Interval(min(ends), max(ends))
+
+    def map(self, f: Callable[[float], float]) -> Interval:
+        """The image under a non-decreasing function."""
+        return Interval(f(self.low), f(self.high))
+
+
+UNBOUNDED = Interval(-INF, INF)
+UNIT = Interval(0.0, 1.0)
+PIXELS = Interval(0.0, 255.0)
+
+
+def _mul(a: float, b: float) -> float:
+    if a == 0 or b == 0:
+        return 0.0
+    return a * b
+
+
+def product(a: Interval, b: Interval) -> Interval:
+    ends = [_mul(x, y) for x in (a.low, a.high) for y in (b.low, b.high)]
+    return Interval(min(ends), max(ends))
+
+
+def _sigmoid(x: float) -> float:
+    """Float32 sigmoid: exactly 0 once exp(-x) overflows float."""
+    return f32(1.0 / (1.0 + f32(cexp(-x))))
+
+
+def _transformed(layer: Layer, source: Interval) -> Interval:
+    """DataTransformer: (value - mean) * scale, with the mean from mean_value or a mean
+    file (a mean of bytes, so within [0, 255])."""
+    t = layer.param.transform_param
+    if t.mean_value:
+        mean = Interval(min(t.mean_value), max(t.mean_value))
+    elif t.HasField("mean_file"):
+        mean = PIXELS
+    else:
+        mean = Interval(0.0, 0.0)
+    centred = Interval(source.low - mean.high, source.high - mean.low)
+    return centred.affine(t.scale, 0.0)
+
+
+def _filler(filler) -> Interval:
+    kind = filler.type
+    if kind == "constant":
+        return Interval(filler.value, filler.value)
+    if kind == "uniform":
+        return Interval(filler.min, filler.max)
+    if kind in ("positive_unitball", "bilinear"):
+        return UNIT
+    return UNBOUNDED  # gaussian, xavier, msra: unbounded or scale-dependent
+
+
+def _dummy(layer: Layer, count: int) -> list[Interval]:
+    fillers = list(layer.param.dummy_data_param.data_filler)
+    if not fillers:
+        return [Interval(0.0, 0.0)] * count  # the default filler is constant 0
+    if len(fillers) == 1:
+        return [_filler(fillers[0])] * count
+    return [_filler(f) for f in fillers][:count] + [UNBOUNDED] * max(count - len(fillers), 0)
+
+
+def _relu(layer, ins, view):
+    slope = layer.param.relu_param.negative_slope
+    x = ins[0]
+
+    def f(v: float) -> float:
+        return v if v > 0 else _mul(slope, v)
+
+    values = [f(x.low), f(x.high)] + ([0.0] if x.contains(0.0) else [])
+    return [Interval(min(values), max(values))]
+
+
+def _elu(layer, ins, view):
+    alpha = layer.param.elu_param.alpha
+    x = ins[0]
+
+    def f(v: float) -> float:
+        return max(v, 0.0) + alpha * (cexp(min(v, 0.0)) - 1.0)
+
+    values = [f(x.low), f(x.high)] + ([0.0] if x.contains(0.0) else [])
+    return [Interval(min(values), max(values))]
+
+
+def _bnll(v: float) -> float:
+    """log(1 + e^v), computed the stable way Caffe does; 0 at -inf, never negative."""
+    if v == INF:
+        return INF
+    if v > 0:
+        return v + math.log1p(math.exp(-v))
+    return math.log1p(math.exp(v)) if v != -INF else 0.0
+
+
+def _abs(layer, ins, view):
+    x = ins[0]
+    if x.low >= 0:
+        return [x]
+    if x.high <= 0:
+        return [Interval(-x.high, -x.low)]
+    return [Interval(0.0, max(-x.low, x.high))]
+
+
+def _power(layer, ins, view):
+    p = layer.param.power_param
+    if p.power * p.scale == 0:  # PowerLayer then fills its output with one constant
+        value = 1.0 if p.power == 0 else _pow(p.shift, p.power)
+        return [UNBOUNDED if math.isnan(value) else Interval(value, value)]
+    return [power_range(ins[0].affine(p.scale, p.shift), p.power)]
+
+
+def power_range(x: Interval, power: float) -> Interval:
+    """{v ** power for v in x}, over the part of x where it is defined (a fractional
+    power of a negative number is NaN: rules check that separately)."""
+    if power == 1:
+        return x
+    integral = float(power).is_integer()
+    if not integral:
+        x = Interval(max(x.low, 0.0), max(x.high, 0.0))
+    candidates = []
+    for v in (x.low, x.high):
+        candidates.append(_pow(v, power))
+    if x.contains(0.0):
+        candidates.append(_pow(0.0, power))
+        if power < 0:
+            candidates.extend([INF] + ([-INF] if integral and int(power) % 2 and x.low < 0 else []))
+    if integral and int(power) % 2 == 0 and power > 0 and x.contains(0.0):
+        candidates.append(0.0)
+    values = [c for c in candidates if not math.isnan(c)]
+    return Interval(min(values), max(values)) if values else UNBOUNDED
+
+
+def _pow(v: float, power: float) -> float:
+    """Float32 pow, with C's infinities (and NaN for a negative base to a fractional power)."""
+    return f32(cpow(v, power))
+
+
+def _exp(layer, ins, view):
+    p = layer.param.exp_param
+    log_base = 1.0 if p.base == -1 else math.log(p.base) if p.base > 0 else math.nan
+    if math.isnan(log_base):
+        return [UNBOUNDED]
+    inner = ins[0].affine(log_base * p.scale, log_base * p.shift)
+    return [inner.map(lambda v: f32(cexp(v)))]
+
+
+def _log(layer, ins, view):
+    p = layer.param.log_param
+    inner = ins[0].affine(p.scale, p.shift)
+    if p.base == -1:
+        divisor = 1.0
+    elif p.base > 0 and p.base != 1:
+        divisor = math.log(p.base)
+    else:
+        return [UNBOUNDED]
+
+    def log(v: float) -> float:
+        if v <= 0:
+            return -INF
+        return math.log(v) / divisor if v != INF else INF
+
+    ends = [log(max(inner.low, 0.0)), log(max(inner.high, 0.0))]
+    return [Interval(min(ends), max(ends))]
+
+
+def _dropout(layer, ins, view):
+    x = ins[0]
+    if view.phase != TRAIN:
+        return [x]  # Caffe copies the input through outside TRAIN
+    ratio = layer.param.dropout_param.dropout_ratio
+    scale = 1.0 / (1.0 - ratio) if ratio < 1 else INF
+    kept = x.affine(scale, 0.0) if scale != INF else UNBOUNDED
+    return [kept.hull(Interval(0.0, 0.0))]
+
+
+def _lrn(layer, ins, view):
+    """Division by (k + alpha/n * sum of squares)^beta keeps the sign and, with k > 0
+    and beta >= 0, only shrinks magnitudes by at most k^-beta."""
+    p = layer.param.lrn_param
+    x = ins[0]
+    floor = p.k if p.norm_region == p.ACROSS_CHANNELS else 1.0
+    if floor <= 0 or p.beta < 0 or p.alpha < 0:
+        return [UNBOUNDED]
+    bound = floor ** -p.beta
+    return [Interval(min(x.low, 0.0) * bound, max(x.high, 0.0) * bound)]
+
+
+def _pooling(layer, ins, view):
+    x = ins[0]
+    pool = layer.param.pooling_param.pool
+    if pool == layer.param.pooling_param.MAX:
+        # An empty window (stride > kernel, ceil rounding) outputs -FLT_MAX.
+        return [x] + [UNBOUNDED] * (len(layer.param.top) - 1)
+    return [x.hull(Interval(0.0, 0.0))]  # padding counts as zeros in the average
+
+
+def _eltwise(layer, ins, view):
+    p = layer.param.eltwise_param
+    if p.operation == p.PROD:
+        out = ins[0]
+        for other in ins[1:]:
+            out = product(out, other)
+        return [out]
+    if p.operation == p.MAX:
+        return [Interval(max(i.low for i in ins), max(i.high for i in ins))]
+    coeffs = list(p.coeff) or [1.0] * len(ins)
+    low = high = 0.0
+    for c, x in zip(coeffs, ins):
+        part = x.affine(c, 0.0)
+        low, high = low + part.low, high + part.high
+    return [Interval(low, high)]
+
+
+def _same(layer, ins, view):
+    """Layers that move values around without changing them."""
+    return [ins[0]] * max(len(layer.param.top), 1)
+
+
+def _hull_of_inputs(layer, ins, view):
+    return [ins[0].hull(*ins[1:])] * max(len(layer.param.top), 1)
+
+
+def _with_zero(layer, ins, view):
+    return [ins[0].hull(Interval(0.0, 0.0))]
+
+
+def _threshold(layer, ins, view):
+    t, x = layer.param.threshold_param.threshold, ins[0]
+    if x.high <= t:
+        return [Interval(0.0, 0.0)]
+    if x.low > t:
+        return [Interval(1.0, 1.0)]
+    return [UNIT]
+
+
+def _clip(layer, ins, view):
+    p, x = layer.param.clip_param, ins[0]
+    return [Interval(max(p.min, min(x.low, p.max)), max(p.min, min(x.high, p.max)))]
+
+
+def _prelu(layer, ins, view):
+    x = ins[0]
+    return [x] if x.low >= 0 else [UNBOUNDED]  # the learned slope can be anything
+
+
+def _swish(layer, ins, view):
+    beta, x = layer.param.swish_param.beta, ins[0]
+    # x * sigmoid(beta x) dips to about -0.2785 / beta below zero and grows like x above.
+    dip = -0.27846455 / abs(beta) if beta else 0.0
+    return [Interval(min(dip, 0.0) if x.low < 0 else 0.0, max(x.high, 0.0))]
+
+
+def _data(layer, ins, view):
+    tops = len(layer.param.top)
+    return [_transformed(layer, PIXELS)] + [UNBOUNDED] * (tops - 1)
+
+
+def _constant(value: Interval) -> Callable:
+    return lambda layer, ins, view: [value] * max(len(layer.param.top), 1)
+
+
+_TRANSFER: dict[str, Callable] = {
+    "ReLU": _relu,
+    "ELU": _elu,
+    "PReLU": _prelu,
+    "Sigmoid": lambda layer, ins, view: [ins[0].map(_sigmoid)],
+    "TanH": lambda layer, ins, view: [ins[0].map(lambda v: f32(math.tanh(v)))],
+    "AbsVal": _abs,
+    "BNLL": lambda layer, ins, view: [ins[0].map(_bnll)],
+    "Power": _power,
+    "Exp": _exp,
+    "Log": _log,
+    "Dropout": _dropout,
+    "LRN": _lrn,
+    "Pooling": _pooling,
+    "SPP": _with_zero,
+    "Im2col": _with_zero,
+    "Eltwise": _eltwise,
+    "Threshold": _threshold,
+    "Clip": _clip,
+    "Swish": _swish,
+    "Softmax": _constant(UNIT),
+    "Accuracy": _constant(UNIT),
+    "Concat": _hull_of_inputs,
+    "Split": _same,
+    "Slice": _same,
+    "Flatten": _same,
+    "Reshape": _same,
+    "Crop": lambda layer, ins, view: [ins[0]],
+    "Tile": _same,
+    "BatchReindex": lambda layer, ins, view: [ins[0]],
+    "Filter": _same,
+    "Data": _data,
+    "ImageData": _data,
+    "WindowData": _data,
+    "DummyData": lambda layer, ins, view: _dummy(layer, len(layer.param.top)),
+    "LSTM": _constant(Interval(-1.0, 1.0)),  # h = o * tanh(c)
+    "RNN": _constant(Interval(-1.0, 1.0)),  # o = tanh(W_ho h + b_o)
+}
+
+
+_SOURCES = {"Data", "ImageData", "WindowData", "DummyData"}
+
+
+class Ranges:
+    """The interval of every top of every layer of one phase view."""
+
+    def __init__(self, view: PhaseNet):
+        self.view = view
+        self._tops: dict[tuple[int, int], Interval] = {}
+        for layer in view.layers:
+            ins = [self.bottom(layer, i) for i in range(len(layer.param.bottom))]
+            transfer = _TRANSFER.get(layer.type)
+            # A layer missing its bottoms is a graph error reported elsewhere.
+            usable = transfer is not None and (ins or layer.type in _SOURCES)
+            outs = transfer(layer, ins, view) if usable else []
+            for t in range(len(layer.param.top)):
+                self._tops[(layer.index, t)] = outs[t] if t < len(outs) else UNBOUNDED
+
+    def top(self, layer: Layer, index: int = 0) -> Interval:
+        return self._tops.get((layer.index, index), UNBOUNDED)
+
+    def bottom(self, layer: Layer, index: int) -> Interval:
+        """The range of what `layer` reads at bottom `index` (unbounded for net inputs)."""
+        edge = self.view.source(layer, index)
+        if edge is None:
+            return UNBOUNDED
+        return self.top(edge.layer, edge.slot)
+
+
+def analyse(view: PhaseNet) -> Ranges:
+    return Ranges(view)
