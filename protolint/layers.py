@@ -79,6 +79,33 @@ def blob_multipliers(layer_param) -> list[tuple[float, float]]:
     return out
 
 
+def learnable_params(layers) -> list[tuple[float, float, object]]:
+    """(lr_mult, decay_mult, layer) of each learnable parameter Caffe creates for these
+    layers (one phase view's): a parameter shared by name (Net::AppendParam) counts once,
+    with the owner's multipliers unless the owner left one unset and a sharer sets it."""
+    owners: dict[str, list] = {}
+    out: list[list] = []
+    for layer in layers:
+        specs = list(layer.param.param)
+        for i, (lr_mult, decay_mult) in enumerate(blob_multipliers(layer.param)):
+            spec = specs[i] if i < len(specs) else None
+            name = spec.name if spec is not None else ""
+            if name and name in owners:
+                owner = owners[name]
+                if spec.HasField("lr_mult") and not owner[3]:
+                    owner[0], owner[3] = spec.lr_mult, True
+                if spec.HasField("decay_mult") and not owner[4]:
+                    owner[1], owner[4] = spec.decay_mult, True
+                continue
+            entry = [lr_mult, decay_mult, layer,
+                     bool(spec is not None and spec.HasField("lr_mult")),
+                     bool(spec is not None and spec.HasField("decay_mult"))]
+            out.append(entry)
+            if name:
+                owners[name] = entry
+    return [(e[0], e[1], e[2]) for e in out]
+
+
 def loss_weights(layer_param) -> list[float]:
     """The loss weight of each top: as written, or 1 for the first top of a loss layer
     (LossLayer::LayerSetUp adds it when none is given)."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from protolint.document import Document
 from protolint.findings import Location
-from protolint.layers import blob_multipliers, loss_weights
+from protolint.layers import learnable_params, loss_weights
 from protolint.messages import text_of
 from protolint.net import TEST, TRAIN, Net, PhaseNet
 from protolint.schedule import Schedule
@@ -94,8 +94,8 @@ class Solver:
     def largest_multipliers(self) -> tuple[float, float]:
         """(largest lr_mult of a learnable blob, largest loss weight) of the training
         net(s); (1, 1), Caffe's defaults, for what cannot be seen."""
-        lr_mults = [lr for view in self.train_views() for layer in view.layers
-                    for lr, _ in blob_multipliers(layer.param)]
+        lr_mults = [lr for view in self.train_views()
+                    for lr, _, _ in learnable_params(view.layers)]
         weights = [w for view in self.train_views() for layer in view.layers
                    for w in loss_weights(layer.param)]
         return max(lr_mults, default=1.0), max(weights, default=1.0)

@@ -90,8 +90,12 @@ def test_rules_are_silent_on_bvlc_reference_models_and_examples():
     result = run([str(f) for f in files], Options(cwd=CORPUS / "BVLC__caffe"))
     fired = [(f.code, f.path, f.line) for f in result.findings if f.code in FIVE_RULES]
     assert fired == []
-    # Nothing at all above info: BVLC's own files parse and load cleanly, apart from
-    # data files that are not in the corpus.
+    # Nothing else above info either, apart from net files missing from the corpus (PL010)
+    # and one real bug: lenet_consolidated_solver.prototxt still inlines its nets in the V1
+    # format, which Caffe never upgrades inside a solver (it was not updated in 2015).
+    known = {("PL130", "examples/mnist/lenet_consolidated_solver.prototxt")}
     loud = [(f.code, f.path, f.line, f.message) for f in result.findings
-            if str(f.severity) != "info" and f.code != "PL010"]
+            if str(f.severity) != "info" and f.code != "PL010"
+            and (f.code, f.path.split("BVLC__caffe/")[-1]) not in known]
     assert loud == []
+    assert {(f.code, f.path.split("BVLC__caffe/")[-1]) for f in result.findings} >= known
