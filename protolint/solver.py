@@ -105,6 +105,17 @@ class Solver:
         return [view for use in self.uses if use.role == "train" and use.net is not None
                 for view in use.net.views if view.state == use.state]
 
+    def test_net_counts(self) -> tuple[int, bool | None]:
+        """(number of test_net + test_net_param entries, whether a generic net (net or
+        net_param) is given), as Solver::InitTestNets counts them. The second is None when
+        the solver does not name exactly one training net: Solver::InitTrainNet aborts
+        before the test nets are looked at, and which net was meant is unknown."""
+        param = self.param
+        explicit = len(param.test_net) + len(param.test_net_param)
+        if sum(param.HasField(name) for name in TRAIN_SOURCES) != 1:
+            return explicit, None
+        return explicit, param.HasField("net") or param.HasField("net_param")
+
     def field(self, name: str) -> Field | None:
         """The located top-level field `name`, if the file writes it."""
         return self.doc.tree.root.first(name)

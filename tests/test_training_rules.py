@@ -599,3 +599,22 @@ def test_pl130_silent_on_v2_inline_and_on_v1_files(tmp_path):
     v1_file = 'name: "f"\n' + V1_LAYERS
     found = lint_solver(tmp_path, 'net: "v1.prototxt"\n' + BASE, **{"v1.prototxt": v1_file})
     assert "PL130" not in codes(found)  # Caffe upgrades net files on load
+
+
+# ---------------------------------------------------------------- PL131 test-interval-beyond-max-iter
+
+@pytest.mark.parametrize("settings, words", [
+    ("test_iter: 10 test_interval: 500 max_iter: 100", "at iteration 0"),
+    # The usual way of switching Caffe's testing off: not reported.
+    ("test_iter: 10 test_interval: 500 max_iter: 100 test_initialization: false", None),
+    ("test_iter: 10 test_interval: 100 max_iter: 100", None),  # tests the final weights
+    ("test_iter: 10 test_interval: 50 max_iter: 100", None),
+    ("test_interval: 500 max_iter: 100", None),  # no test net: PL125
+    ("test_iter: 10 test_interval: 500", None),  # no max_iter: PL127
+])
+def test_test_interval_beyond_max_iter(tmp_path, settings, words):
+    text = f'net: "train_val.prototxt"\nbase_lr: 0.01\nlr_policy: "fixed"\n{settings}\n'
+    found = [f.message for f in lint_text(tmp_path, text) if f.code == "PL131"]
+    assert bool(found) is (words is not None)
+    if words:
+        assert words in found[0]

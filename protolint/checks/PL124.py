@@ -1,7 +1,6 @@
 """test_iter / test_state counts that do not match the test nets: InitTestNets aborts."""
 
 from protolint.findings import Report, Severity
-from protolint.solver import TRAIN_SOURCES
 
 CODE = "PL124"
 NAME = "test-iter-count"
@@ -10,25 +9,13 @@ TARGET = "solver"
 SUMMARY = "test_iter or test_state count does not match the test nets: Caffe aborts at start-up"
 
 
-def test_nets(solver) -> tuple[int, bool | None]:
-    """(number of test_net + test_net_param entries, whether a generic net (net or
-    net_param) is given), as Solver::InitTestNets counts them. The second is None when
-    the solver does not name exactly one training net: Solver::InitTrainNet aborts
-    before the test nets are looked at (PL129), and which net was meant is unknown."""
-    param = solver.param
-    if sum(param.HasField(name) for name in TRAIN_SOURCES) != 1:
-        return len(param.test_net) + len(param.test_net_param), None
-    generic = param.HasField("net") or param.HasField("net_param")
-    return len(param.test_net) + len(param.test_net_param), generic
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def check(solver):
     param = solver.param
-    explicit, generic = test_nets(solver)
+    explicit, generic = solver.test_net_counts()
     if generic is None:
         return  # no training net, or several: Caffe stops in InitTrainNet first (PL129)
     iters = len(param.test_iter)

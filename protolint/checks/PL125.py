@@ -1,6 +1,5 @@
 """`test_interval` set although the solver has no test net: testing silently never happens."""
 
-from protolint.checks.PL124 import test_nets
 from protolint.findings import Report, Severity
 
 CODE = "PL125"
@@ -14,7 +13,7 @@ def check(solver):
     param = solver.param
     if not param.test_interval > 0:
         return
-    explicit, generic = test_nets(solver)
+    explicit, generic = solver.test_net_counts()
     if generic is None:
         return  # no training net, or several: Caffe stops in InitTrainNet first (PL129)
     if explicit or param.test_iter:

@@ -1,6 +1,5 @@
 """Test nets without a positive `test_interval`: Solver::InitTestNets aborts."""
 
-from protolint.checks.PL124 import test_nets
 from protolint.findings import Report, Severity
 
 CODE = "PL126"
@@ -15,7 +14,7 @@ def check(solver):
     interval = param.test_interval
     if interval > 0:
         return
-    explicit, generic = test_nets(solver)
+    explicit, generic = solver.test_net_counts()
     if generic is None:
         return  # no training net, or several: Caffe stops in InitTrainNet first (PL129)
     instances = max(len(param.test_iter), explicit) if generic else explicit

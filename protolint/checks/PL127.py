@@ -1,7 +1,6 @@
 """`max_iter` unset or not positive: `caffe train` trains for zero iterations."""
 
 from protolint.checks import PL101
-from protolint.checks.PL124 import test_nets
 from protolint.findings import Report, Severity
 
 CODE = "PL127"
@@ -17,7 +16,7 @@ def check(solver):
         return
     if any(PL101.check(solver)):
         return  # poly without max_iter: PL101 reports the NaN rate, an error
-    explicit, generic = test_nets(solver)
+    explicit, generic = solver.test_net_counts()
     tests = max(len(param.test_iter), explicit) if generic else explicit
     if tests and param.test_interval > 0:
         return  # evaluation only: Solve still ends with one TestAll at iteration 0
