@@ -147,3 +147,30 @@ def test_schedule_command(tmp_path):
     assert aborted.exit_code == 1 and "Unknown learning rate policy: Step" in aborted.output
     path.write_text('layer { name: "x" }\n')
     assert CliRunner().invoke(main, ["schedule", str(path)]).exit_code == 2
+
+
+def test_schedule_command_matches_the_oracle(tmp_path):
+    """`protolint schedule --format json` itself, on every oracle record."""
+    import json
+
+    from click.testing import CliRunner
+
+    from protolint.cli import main
+
+    shared_or_skip(ORACLE / "schedules.jsonl")
+    decode = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+    for record in RECORDS:
+        path = tmp_path / f"{record['name']}.prototxt"
+        path.write_text(record["solver"])
+        args = ["schedule", str(path), "--format", "json"]
+        for iteration, _ in record["lr"]:
+            args += ["--at", str(iteration)]
+        result = CliRunner().invoke(main, args)
+        report = json.loads(result.output)
+        if record.get("abort"):
+            assert result.exit_code == 1 and "gamma() >= 0" in report["abort"], record["name"]
+            continue
+        assert result.exit_code == 0, record["name"]
+        ours = {k: decode.get(v, v) for k, v in report["points"]}
+        for iteration, lr in record["lr"]:
+            assert same(ours[iteration], lr), (record["name"], iteration, ours[iteration], lr)
