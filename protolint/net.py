@@ -9,7 +9,6 @@ from typing import Callable
 
 from protolint.document import Document
 from protolint.findings import Location
-from protolint.messages import UNKNOWN_FIELD
 from protolint.schema import caffe_pb2
 from protolint.textformat import MESSAGE, Message
 from protolint.upgrade import UpgradeIssue, net_format, upgrade_net
@@ -38,13 +37,12 @@ class Layer:
         return self.param.type
 
     @property
-    def foreign_fields(self) -> list[str]:
-        """Fields in this layer's block that BVLC Caffe's schema lacks (a fork's
-        dialect): what the layer really does may then differ from what BVLC says."""
+    def problems(self) -> list:
+        """What BVLC Caffe's parser rejects inside this layer's block (a fork's fields or
+        values, a template placeholder): what the layer does is then not BVLC's to say."""
         if self.node is None:
             return []
-        return [p.message for p in self.net.doc.problems
-                if p.kind == UNKNOWN_FIELD and self.node.start <= p.start < self.node.end]
+        return [p for p in self.net.doc.problems if self.node.start <= p.start < self.node.end]
 
     def location(self, path: str | None = None, index: int = 0) -> Location:
         """Where a field of this layer is written (`pooling_param.stride`; `index` picks

@@ -29,7 +29,7 @@ def _rectifier_without_shift(view, layer):
 def check(net):
     for view in net.views:
         for layer in view.layers:
-            if layer.type != "BatchNorm" or layer.foreign_fields:
+            if layer.type != "BatchNorm" or layer.problems:
                 continue  # a fork's BatchNorm (e.g. scale_bias) may learn its own shift
             rectifier = _rectifier_without_shift(view, layer)
             if rectifier is None:
