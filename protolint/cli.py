@@ -19,10 +19,12 @@ from protolint import __version__
 from protolint.catalogue import pages
 from protolint.checks import all_rules
 from protolint.config import ConfigError
-from protolint.document import SOLVER, Document
+from protolint.document import NET, SOLVER, Document
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, matches, run
+from protolint.net import TEST, TRAIN
+from protolint.project import Project
 from protolint.floats import f32
 from protolint.schedule import Schedule, default_points
 
@@ -49,6 +51,26 @@ def _codes(values: tuple[str, ...], option: str) -> list[str]:
     return codes
 
 
+def _input_shapes(values: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """BLOB=N,C,H,W (repeatable) -> {blob: dims}."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for value in values:
+        name, sep, dims = value.partition("=")
+        try:
+            parsed = tuple(int(d) for d in dims.split(",")) if dims.strip() else ()
+        except ValueError:
+            parsed = None
+        if not sep or not name.strip() or parsed is None or any(d < 0 for d in parsed):
+            raise click.BadParameter(f"{value!r}: expected BLOB=N,C,H,W (non-negative integers)",
+                                     param_hint="--input-shape")
+        shapes[name.strip()] = parsed
+    return shapes
+
+
+INPUT_SHAPE_HELP = ("The shape of a net input or data-layer top the files cannot tell, as "
+                    "BLOB=N,C,H,W (repeatable).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="protolint")
 def main() -> None:
@@ -73,13 +95,17 @@ def main() -> None:
               help="Another directory to look for files a solver names (repeatable).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
-def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color) -> None:
+@click.option("--input-shape", "input_shape", multiple=True, metavar="BLOB=N,C,H,W",
+              help=INPUT_SHAPE_HELP)
+def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color,
+         input_shape) -> None:
     """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
     options = Options(
         select=_codes(select, "--select") or None,
         ignore=_codes(ignore, "--ignore"),
         config=Path(config_path) if config_path else None,
         roots=[Path(r) for r in roots],
+        input_shapes=_input_shapes(input_shape),
     )
     for root in options.roots:
         if not root.is_dir():
@@ -170,6 +196,54 @@ def schedule(solver, at, fmt) -> None:
             click.echo(f"{k:>12}  {r:.6g}")
     if plan.abort:
         sys.exit(EXIT_FINDINGS)
+
+
+def _dims(shape) -> list | None:
+    return None if shape is None else list(shape)
+
+
+@main.command()
+@click.argument("net", type=click.Path(dir_okay=False))
+@click.option("--phase", type=click.Choice(["TRAIN", "TEST"], case_sensitive=False),
+              default="TEST", show_default=True, help="The phase to build the net in.")
+@click.option("--input-shape", "input_shape", multiple=True, metavar="BLOB=N,C,H,W",
+              help=INPUT_SHAPE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def shapes(net, phase, input_shape, fmt) -> None:
+    """Print every blob's shape, layer by layer, as Caffe builds the net."""
+    project = Project(input_shapes=_input_shapes(input_shape))
+    try:
+        doc = project.lint_file(Path(net), net)
+    except OSError as exc:
+        raise Failure(f"{net}: {exc.strerror or exc}") from None
+    if doc.syntax_error is not None:
+        line, column = doc.lines.position(doc.syntax_error.start)
+        raise Failure(f"{net}:{line}:{column}: syntax error: {doc.syntax_error.message}")
+    if doc.kind != NET:
+        raise Failure(f"{net}: not a net file (it has no net fields)")
+    wanted = TRAIN if phase.upper() == "TRAIN" else TEST
+    view = next(v for v in project.nets[0].views if v.phase == wanted)
+    result = view.shapes
+    if fmt == "json":
+        click.echo(json.dumps({"phase": phase.upper(),
+                               "blobs": {k: _dims(v) for k, v in result.blobs().items()}}))
+    else:
+        for layer in view.layers:
+            tops = ", ".join(f"{name} {_shown(result.top(layer, i))}"
+                             for i, name in enumerate(layer.param.top))
+            click.echo(f"{layer.name} ({layer.type})" + (f" -> {tops}" if tops else ""))
+        for failure in result.failures:
+            line, column = failure.layer.location(failure.field).begin
+            click.echo(f"{doc.display}:{line}:{column}: Caffe aborts at layer "
+                       f"'{failure.layer.name}': {failure.message}")
+    sys.exit(EXIT_FINDINGS if result.failures else EXIT_CLEAN)
+
+
+def _shown(shape) -> str:
+    if shape is None:
+        return "(unknown)"
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
 
 
 @main.command("rules")

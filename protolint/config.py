@@ -6,7 +6,9 @@ wins over pyproject.toml in the same directory; a pyproject.toml without a
 
 Keys: `select` and `ignore` (lists of codes or code prefixes), `per-file-ignores`
 (glob relative to the configuration file's directory -> codes), `severity` (code ->
-"error" | "warning" | "info").
+"error" | "warning" | "info"), and the Caffe dialect: `infogain-input` ("scores", BVLC
+Caffe 1.0 and later, whose InfogainLoss applies softmax itself; or "probabilities",
+Caffe rc5 and earlier and the forks that kept that behaviour).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pathlib import Path
 
 from protolint.findings import Severity
 
-_KEYS = {"select", "ignore", "per-file-ignores", "severity"}
+_KEYS = {"select", "ignore", "per-file-ignores", "severity", "infogain-input"}
+INFOGAIN_INPUTS = ("scores", "probabilities")
 
 
 class ConfigError(Exception):
@@ -32,6 +35,7 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: list[tuple[str, list[str]]] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
+    infogain_input: str = "scores"
 
     def ignored_for(self, file: Path) -> list[str]:
         """Codes ignored for `file` by per-file-ignores."""
@@ -77,6 +81,11 @@ def from_table(table: dict, path: Path | None) -> Config:
             config.severity[code.upper()] = Severity.parse(str(level))
         except ValueError as exc:
             raise ConfigError(f"{where}: severity.{code}: {exc}") from None
+    if "infogain-input" in table:
+        if table["infogain-input"] not in INFOGAIN_INPUTS:
+            raise ConfigError(f"{where}: infogain-input must be one of "
+                              f"{', '.join(map(repr, INFOGAIN_INPUTS))}")
+        config.infogain_input = table["infogain-input"]
     return config
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from protolint import messages
+from protolint.config import Config
 from protolint.findings import Location, Report
 from protolint.schema import caffe_pb2
 from protolint.textformat import LineIndex, Message, ParseError, Tree, parse
@@ -52,6 +53,7 @@ class Document:
         self.kind = UNKNOWN
         self.message = None
         self.problems: list[messages.Problem] = []
+        self.config = Config()  # the configuration that applies to this file
         if decode_error is None:
             self._parse()
 

@@ -21,6 +21,7 @@ class Options:
     config: Path | None = None
     roots: list[Path] = field(default_factory=list)
     cwd: Path | None = None
+    input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -35,14 +36,13 @@ def matches(code: str, patterns: list[str]) -> bool:
 
 
 class _Filter:
-    """select/ignore/per-file-ignores/severity, per file, from the configuration."""
+    """select/ignore/per-file-ignores/severity, per file, from its configuration."""
 
     def __init__(self, options: Options):
         self.options = options
-        self.finder = Finder(options.config)
 
     def __call__(self, finding: Finding) -> Finding | None:
-        config: Config = self.finder.for_file(finding.location.doc.path)
+        config: Config = finding.location.doc.config
         select = self.options.select or config.select or ["ALL"]
         ignore = config.ignore + self.options.ignore + config.ignored_for(finding.location.doc.path)
         if not matches(finding.code, select) or matches(finding.code, ignore):
@@ -64,7 +64,8 @@ def run(paths: list[str], options: Options | None = None) -> Result:
     a named file that cannot be read, ConfigError for a broken configuration."""
     options = options or Options()
     files = expand(paths)
-    project = Project(options.cwd, options.roots)
+    project = Project(options.cwd, options.roots, options.input_shapes,
+                      configure=Finder(options.config).for_file)
     project.expect(files)
     for path, display in files:
         project.lint_file(path, display)

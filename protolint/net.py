@@ -78,9 +78,11 @@ class Net:
     """
 
     def __init__(self, doc: Document, param, root: Message, *, upgrade: bool,
-                 resolve: Callable[[str], Path | None] = lambda name: None):
+                 resolve: Callable[[str], Path | None] = lambda name: None,
+                 input_shapes: dict[str, tuple[int, ...]] | None = None):
         self.doc = doc
         self.resolve = resolve  # a file the net names (a data source, a matrix) -> its path
+        self.input_shapes = input_shapes or {}  # --input-shape: what the files cannot tell
         self.root = root
         self.inline = not upgrade  # written inside a solver, which Caffe never upgrades
         self.format = net_format(param)
@@ -191,6 +193,20 @@ class PhaseNet:
     @property
     def phase(self) -> int:
         return self.state.phase
+
+    @cached_property
+    def shapes(self):
+        """Blob shapes and the shape CHECKs Caffe fails in this view (shapes.py)."""
+        from protolint.shapes import infer
+
+        return infer(self, self.net.input_shapes)
+
+    @cached_property
+    def ranges(self):
+        """The value interval of every blob in this view (ranges.py)."""
+        from protolint.ranges import analyse
+
+        return analyse(self)
 
     @property
     def phase_name(self) -> str:

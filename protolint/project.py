@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
+from protolint.config import Config
 from protolint.document import NET, SOLVER, UNKNOWN, Document
 from protolint.net import Net
 from protolint.solver import Solver, search_paths
@@ -35,9 +37,13 @@ def expand(paths: list[str]) -> list[tuple[Path, str]]:
 
 
 class Project:
-    def __init__(self, cwd: Path | None = None, roots: list[Path] | None = None):
+    def __init__(self, cwd: Path | None = None, roots: list[Path] | None = None,
+                 input_shapes: dict[str, tuple[int, ...]] | None = None,
+                 configure: Callable[[Path], Config] | None = None):
         self.cwd = (cwd or Path.cwd()).resolve()
         self.roots = [r.resolve() for r in roots or []]
+        self.input_shapes = input_shapes or {}
+        self.configure = configure  # the configuration for a file, set on each document
         self.documents: dict[Path, Document] = {}
         self.nets: list[Net] = []
         self.solvers: list[Solver] = []
@@ -64,6 +70,8 @@ class Project:
         doc = self.documents.get(key)
         if doc is None:
             doc = Document.read(path, display or self.given.get(key) or self.display(key))
+            if self.configure is not None:
+                doc.config = self.configure(path)
             self.documents[key] = doc
         return doc
 
@@ -88,7 +96,8 @@ class Project:
         net = self._file_nets.get(key)
         if net is None:
             net = Net(doc, doc.message, doc.tree.root, upgrade=True,
-                      resolve=lambda name: self.resolve(name, doc.path)[0])
+                      resolve=lambda name: self.resolve(name, doc.path)[0],
+                      input_shapes=self.input_shapes)
             self._file_nets[key] = net
             self.nets.append(net)
         return net
@@ -105,7 +114,8 @@ class Project:
                 index = [g.start for g in doc.tree.root.all(f.name) if g.kind == MESSAGE].index(f.start)
                 param = param[index]
             net = Net(doc, param, f.value, upgrade=False,
-                      resolve=lambda name: self.resolve(name, doc.path)[0])
+                      resolve=lambda name: self.resolve(name, doc.path)[0],
+                      input_shapes=self.input_shapes)
             self._inline_nets[key] = net
             self.nets.append(net)
         return net

@@ -216,3 +216,33 @@ def test_the_installed_command_runs_the_bundled_example():
     for code in ("PL101", "PL103", "PL201", "PL202", "PL203", "PL204", "PL206", "PL207"):
         assert f" {code} " in result.stdout, code
     assert result.stdout.rstrip().endswith("in 2 files.")
+
+
+def test_shapes_command(tmp_path):
+    net = tmp_path / "net.prototxt"
+    net.write_text('layer { name: "data" type: "Data" top: "data" top: "label" '
+                   "data_param { batch_size: 8 } transform_param { crop_size: 32 } }\n"
+                   'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+                   "convolution_param { num_output: 4 kernel_size: 3 stride: 2 } }\n")
+    report = json.loads(invoke("shapes", str(net), "--format", "json").output)
+    # Channels of an LMDB cannot be known: they stay unknown instead of being guessed.
+    assert report == {"phase": "TEST", "blobs": {"data": [8, None, 32, 32], "label": [8],
+                                                   "conv": [8, 4, 15, 15]}}
+    given = invoke("shapes", str(net), "--phase", "train", "--input-shape", "data=2,3,9,9")
+    assert given.exit_code == 0
+    assert given.output.splitlines() == ["data (Data) -> data (2, 3, 9, 9), label (8)",
+                                         "conv (Convolution) -> conv (2, 4, 4, 4)"]
+    small = invoke("shapes", str(net), "--input-shape", "data=2,3,1,1")
+    assert small.exit_code == 1 and "Caffe aborts at layer 'conv'" in small.output
+    for bad in ("data", "data=1,x", "=1,2", "data=-1,3"):
+        result = invoke("shapes", str(net), "--input-shape", bad)
+        assert result.exit_code == 2 and "BLOB=N,C,H,W" in result.output, bad
+
+
+def test_lint_takes_input_shapes(tmp_path):
+    net = tmp_path / "net.prototxt"
+    net.write_text('input: "data"\nlayer { name: "conv" type: "Convolution" bottom: "data" '
+                   'top: "conv" convolution_param { num_output: 4 kernel_size: 5 } }\n')
+    assert invoke("lint", "--input-shape", "data=1,3,32,32", str(net)).exit_code == 0
+    tiny = invoke("lint", "--input-shape", "data=1,3,2,2", str(net))
+    assert tiny.exit_code == 1, tiny.output
