@@ -3,6 +3,8 @@ suppression comments."""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,10 +61,28 @@ def _stamp(rule: Rule, report: Report) -> Finding:
                    report.fix, report.related)
 
 
+@contextmanager
+def without_cycle_collection():
+    """Pause Python's cyclic garbage collector for one lint run. A run keeps everything it
+    builds alive until it ends, so collecting finds nothing, yet each full collection walks
+    every object: on a 16,000-layer net that made the analysis grow faster than linearly."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run(paths: list[str], options: Options | None = None) -> Result:
     """Lint `paths`. Raises FileNotFoundError for a path that does not exist, OSError for
     a named file that cannot be read, ConfigError for a broken configuration."""
-    options = options or Options()
+    with without_cycle_collection():
+        return _run(paths, options or Options())
+
+
+def _run(paths: list[str], options: Options) -> Result:
     files = expand(paths)
     project = Project(options.cwd, options.roots, options.input_shapes,
                       configure=Finder(options.config).for_file)
