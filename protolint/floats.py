@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import struct
 
+FLT_MAX = 3.4028234663852886e38  # the largest finite float32
+
 
 def f32(x: float) -> float:
     """Round a double to the nearest float32, overflowing to infinity like a C cast."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from google.protobuf.descriptor import FieldDescriptor
 
+from protolint.floats import f32
 from protolint.textformat import IDENT, MESSAGE, NUMBER, STRING, Field, Message
 
 UNKNOWN_FIELD = "unknown-field"
@@ -70,7 +71,6 @@ _INT_RANGES = {
 _FLOAT_TYPES = (FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE)
 _FLOAT_WORDS = {"inf": math.inf, "infinity": math.inf, "nan": math.nan}
 _BOOL_WORDS = {"true": True, "True": True, "t": True, "false": False, "False": False, "f": False}
-_FLT_MAX = 3.4028234663852886e38
 
 
 class _Invalid(Exception):
@@ -121,9 +121,8 @@ def _float(field: Field, fd) -> float:
             value = float(text.rstrip("fF"))
     except ValueError:
         raise _Invalid(f"expected a number for {fd.name!r}, found {text}") from None
-    if fd.type == FieldDescriptor.TYPE_FLOAT and abs(value) > _FLT_MAX and math.isfinite(value):
-        # C++ stores such a literal as +-inf in a float field; keep that meaning.
-        value = math.copysign(math.inf, value)
+    if fd.type == FieldDescriptor.TYPE_FLOAT:
+        value = f32(value)  # a literal beyond float range is +-inf, as C++'s cast makes it
     return value
 
 

@@ -23,7 +23,6 @@ from protolint.floats import cexp, cpow, f32
 from protolint.net import TRAIN, Layer, PhaseNet
 
 INF = math.inf
-FLT_MAX = 3.4028234663852886e38
 
 
 @dataclass(frozen=True)

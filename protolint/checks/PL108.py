@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from protolint.findings import Report, Severity
+from protolint.floats import FLT_MAX
 
 CODE = "PL108"
 NAME = "lr-not-finite"
@@ -12,7 +13,6 @@ SEVERITY = Severity.ERROR
 TARGET = "solver"
 SUMMARY = "the learning rate is NaN or infinite at some iteration before max_iter"
 
-FLT_MAX = 3.4028234663852886e38
 
 _FORMULA = {
     "fixed": "base_lr",
