@@ -31,6 +31,7 @@ class Result:
     findings: list[Finding]
     files: list[Document]  # every file read: those named, and the nets solvers use
     errors: list[str]  # internal errors: a rule that crashed, and where
+    project: Project | None = None  # the nets and solvers, for reports that draw them
 
 
 def matches(code: str, patterns: list[str]) -> bool:
@@ -124,7 +125,7 @@ def _run(paths: list[str], options: Options) -> Result:
         if kept is not None:
             unique.setdefault((kept.sort_key(), kept.location.end), kept)
     return Result(sorted(unique.values(), key=Finding.sort_key),
-                  list(project.documents.values()), errors)
+                  list(project.documents.values()), errors, project)
 
 
 def worst(findings: list[Finding]) -> Severity | None:
