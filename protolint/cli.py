@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from protolint import __version__
+from protolint import __version__, baseline
 from protolint.catalogue import pages
 from protolint.checks import all_rules
 from protolint.config import ConfigError
@@ -77,29 +77,28 @@ def main() -> None:
     """Static linter for Caffe prototxt files: nets and solvers."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these codes or prefixes (comma-separated; replaces the config's).")
-@click.option("--ignore", multiple=True, metavar="CODES",
-              help="Skip these codes or prefixes (comma-separated; added to the config's).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-              show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Use this configuration file instead of searching for one.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-@click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False),
-              help="Another directory to look for files a solver names (repeatable).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
-@click.option("--input-shape", "input_shape", multiple=True, metavar="BLOB=N,C,H,W",
-              help=INPUT_SHAPE_HELP)
-def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color,
-         input_shape) -> None:
-    """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
+def _lint_options(command):
+    """The options that choose what is linted and how: shared by `lint` and `baseline`."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path()),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Only these codes or prefixes (comma-separated; replaces the config's)."),
+        click.option("--ignore", multiple=True, metavar="CODES",
+                     help="Skip these codes or prefixes (comma-separated; added to the config's)."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Use this configuration file instead of searching for one."),
+        click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False),
+                     help="Another directory to look for files a solver names (repeatable)."),
+        click.option("--input-shape", "input_shape", multiple=True, metavar="BLOB=N,C,H,W",
+                     help=INPUT_SHAPE_HELP),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _run(paths, select, ignore, config_path, roots, input_shape):
+    """One lint run from the shared options; usage and I/O problems end it with exit 2."""
     options = Options(
         select=_codes(select, "--select") or None,
         ignore=_codes(ignore, "--ignore"),
@@ -122,28 +121,101 @@ def lint(paths, fmt, select, ignore, fail_on, config_path, output, roots, color,
         raise Failure(f"{exc.filename}: {exc.strerror or exc}") from None
     if not result.files:
         click.echo("protolint: warning: no *.prototxt files found in the given paths", err=True)
-    if output is not None:
-        target = Path(output).resolve()
-        if any(doc.path.resolve() == target for doc in result.files):
-            raise Failure(f"--output {output} is one of the files being linted; refusing to overwrite it")
+    for error in result.errors:
+        click.echo(f"protolint: internal error: {error}", err=True)
+    return result
+
+
+def _writable(result, output: str, option: str) -> Path:
+    """An output path that is not one of the files being linted."""
+    target = Path(output).resolve()
+    if any(doc.path.resolve() == target for doc in result.files):
+        raise Failure(f"{option} {output} is one of the files being linted; refusing to overwrite it")
+    return target
+
+
+def _write(path: Path, text: str, option: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"{option} {path}: {exc.strerror or exc}") from None
+
+
+def _format_targets(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """FORMAT=FILE (repeatable) -> [(format, file)]."""
+    targets = []
+    for value in values:
+        fmt, sep, file = value.partition("=")
+        if not sep or fmt not in FORMATS or not file:
+            raise click.BadParameter(f"{value!r}: expected FORMAT=FILE with FORMAT one of "
+                                     f"{', '.join(FORMATS)}", param_hint="--output-format")
+        targets.append((fmt, file))
+    return targets
+
+
+def _rendered(fmt: str, result, color: bool) -> str:
+    buffer = io.StringIO()
+    renderer(fmt)(result, buffer, {"color": color})
+    return buffer.getvalue()
+
+
+@main.command()
+@_lint_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--output-format", "extra_outputs", multiple=True, metavar="FORMAT=FILE",
+              help="Also write a report in FORMAT to FILE, from the same run (repeatable), "
+                   "e.g. --output-format sarif=report.sarif --output-format html=report.html.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Report only findings that are not in this baseline file "
+                   "(made by `protolint baseline`).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
+def lint(paths, select, ignore, config_path, roots, input_shape, fmt, output, extra_outputs,
+         baseline_path, fail_on, color) -> None:
+    """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
+    targets = _format_targets(extra_outputs)
+    known = None
+    if baseline_path is not None:
+        try:
+            known = baseline.load(Path(baseline_path))
+        except baseline.BaselineError as exc:
+            raise Failure(str(exc)) from None
+    result = _run(paths, select, ignore, config_path, roots, input_shape)
+    if known is not None:
+        result.findings = baseline.new_findings(result.findings, known)
     use_color = color == "always" or (
         color == "auto" and output is None and fmt == "text"
         and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    buffer = io.StringIO()
-    renderer(fmt)(result, buffer, {"color": use_color})
+    for extra_fmt, file in targets:
+        _write(_writable(result, file, "--output-format"), _rendered(extra_fmt, result, False),
+               "--output-format")
+    report = _rendered(fmt, result, use_color)
     if output is None:
-        click.echo(buffer.getvalue(), nl=False, color=use_color)
+        click.echo(report, nl=False, color=use_color)
     else:
-        try:
-            Path(output).write_text(buffer.getvalue(), encoding="utf-8")
-        except OSError as exc:
-            raise Failure(f"--output {output}: {exc.strerror or exc}") from None
-    for error in result.errors:
-        click.echo(f"protolint: internal error: {error}", err=True)
+        _write(_writable(result, output, "--output"), report, "--output")
     if result.errors:
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(fail_on)
     sys.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN)
+
+
+@main.command("baseline")
+@_lint_options
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The baseline file to write (e.g. .protolint-baseline.json).")
+def make_baseline(paths, select, ignore, config_path, roots, input_shape, output) -> None:
+    """Record today's findings, so that `lint --baseline FILE` reports only new ones."""
+    result = _run(paths, select, ignore, config_path, roots, input_shape)
+    target = _writable(result, output, "--output")
+    _write(target, baseline.dumps(result.findings), "--output")
+    click.echo(f"protolint: recorded {len(result.findings)} findings in {output}", err=True)
+    sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
 
 
 def _json_number(x: float):
