@@ -1,5 +1,6 @@
 """Pooling with a stride larger than its kernel: input between windows is never seen."""
 
+from protolint.checks.PL208 import windows
 from protolint.findings import Report, Severity
 from protolint.layers import pooling_geometry
 
@@ -14,9 +15,9 @@ SUMMARY = "pooling stride larger than its kernel: some input is skipped, windows
 # CEIL rounding without padding lets the last window start there: PoolingLayer::Reshape
 # drops such a window when there is padding, and FLOOR never reaches it.
 _EMPTY_WINDOW = {
-    0: "; with ceil rounding and no padding the last window can start at or past the "
+    0: "with ceil rounding and no padding the last window can start at or past the "
        "input's edge, where MAX pooling outputs -FLT_MAX",
-    1: "; with ceil rounding and no padding the last window can start at or past the "
+    1: "with ceil rounding and no padding the last window can start at or past the "
        "input's edge, where AVE pooling divides by zero (NaN) or outputs 0",
 }
 _CEIL = 0  # PoolingParameter.RoundMode
@@ -26,6 +27,22 @@ def _empty_window(param, g) -> str:
     if param.round_mode != _CEIL or g.pad != (0, 0):
         return ""
     return _EMPTY_WINDOW.get(param.pool, "")
+
+
+def _sizes(net, layer):
+    """The input sizes (with their phases) at which no window is empty, or None when some
+    view empties a window (PL208 reports the layer then)."""
+    sizes: dict[tuple[int, int], list[str]] = {}
+    for view in net.views:
+        if layer not in view.layers:
+            continue
+        win = windows(view, layer)
+        if win is None:
+            continue
+        if win.empty:
+            return None
+        sizes.setdefault((win.height, win.width), []).append(view.phase_name)
+    return sizes
 
 
 def check(net):
@@ -39,13 +56,24 @@ def check(net):
                 if k > 0 and s > k]
         if not axes:
             continue
+        sizes = _sizes(net, layer)
+        if sizes is None:
+            continue  # some window is empty: PL208's error says it all
         if len(axes) == 2 and len(set(g.kernel)) == 1 and len(set(g.stride)) == 1:
             detail = f"stride {g.stride[0]} > kernel {g.kernel[0]}"
         else:
             detail = ", ".join(f"{axis}: stride {s} > kernel {k}" for axis, k, s in axes)
+        empty = _empty_window(layer.param.pooling_param, g)
+        if sizes:
+            known = ", ".join(f"{h}x{w} ({', '.join(dict.fromkeys(phases))})"
+                              for (h, w), phases in sizes.items())
+            if empty:
+                empty = f"no window is empty at input {known}, but at other input sizes {empty}"
+            else:
+                empty = f"no window is empty at input {known}"
         yield Report(
             layer.location(f"pooling_param.{g.stride_field}"),
             f"Pooling '{layer.name}' ({detail}) skips {axes[0][2] - axes[0][1]} input "
-            f"row(s)/column(s) between windows{_empty_window(layer.param.pooling_param, g)}",
+            f"row(s)/column(s) between windows" + (f"; {empty}" if empty else ""),
             "make the stride at most the kernel size (or enlarge the kernel)",
         )

@@ -1,6 +1,12 @@
 """InfogainLoss without an infogain matrix, or with one of the wrong size."""
 
 import math
+import os
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+from google.protobuf.message import DecodeError
 
 from protolint.findings import Report, Severity
 from protolint.schema import caffe_pb2
@@ -12,19 +18,58 @@ TARGET = "net"
 SUMMARY = "InfogainLoss without its matrix, or with a matrix that is not K x K: Caffe aborts"
 
 
-def _matrix_count(path) -> int | None:
-    """The entry count of a BlobProto file as Blob::FromProto shapes it, or None when
-    the file cannot be read as one."""
+@dataclass(frozen=True, eq=False)  # identity hash: analyses are cached per file read
+class Matrix:
+    """An infogain matrix file as Blob::FromProto reads it: the entry count its shape
+    gives, and its values as float32 (Caffe copies `double_data`, when present, into a
+    float blob). `values` is None when the value count differs from the shape's (a
+    CHECK in FromProto)."""
+
+    count: int
+    values: array | None  # float32 ('f'), row-major: H[i][j] is values[i * K + j]
+
+    @property
+    def side(self) -> int | None:
+        """K when the matrix holds K x K values, else None."""
+        if self.values is None:
+            return None
+        k = math.isqrt(self.count)
+        return k if k * k == self.count else None
+
+
+@lru_cache(maxsize=8)
+def _read(filename: str, mtime: int, size: int) -> Matrix | None:
     blob = caffe_pb2().BlobProto()
     try:
-        with open(path, "rb") as f:
+        with open(filename, "rb") as f:  # read-only: the file is never written
             blob.ParseFromString(f.read())
-    except (OSError, ValueError, RuntimeError):
+    except (OSError, ValueError, RuntimeError, DecodeError):
         return None
     legacy = ("num", "channels", "height", "width")
     if any(blob.HasField(name) for name in legacy):
-        return math.prod(getattr(blob, name) for name in legacy)
-    return math.prod(blob.shape.dim)
+        count = math.prod(getattr(blob, name) for name in legacy)
+    else:
+        count = math.prod(blob.shape.dim)
+    # array('f') rounds like a C cast to float (out-of-range doubles become inf) and keeps
+    # a K x K matrix compact (4 bytes an entry, K in the thousands is fine).
+    values = array("f", blob.double_data if len(blob.double_data) else blob.data)
+    return Matrix(count, values if len(values) == count else None)
+
+
+def read_matrix(path) -> Matrix | None:
+    """The BlobProto file at `path`, or None when it cannot be read as one."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _read(str(path), st.st_mtime_ns, st.st_size)
+
+
+def _matrix_count(path) -> int | None:
+    """The entry count of a BlobProto file as Blob::FromProto shapes it, or None when
+    the file cannot be read as one."""
+    matrix = read_matrix(path)
+    return None if matrix is None else matrix.count
 
 
 def _classes(view, layer) -> tuple[int, object] | None:

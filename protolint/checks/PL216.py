@@ -1,0 +1,53 @@
+"""In-place use of a layer whose set-up refuses it: Caffe aborts building the net."""
+
+from __future__ import annotations
+
+from protolint.checks.PL213 import net_inputs
+from protolint.checks.PL214 import broken_in_place
+from protolint.findings import Report, Severity
+
+CODE = "PL216"
+NAME = "in-place-rejected"
+SEVERITY = Severity.ERROR
+TARGET = "net"
+SUMMARY = "AbsVal, Flatten, Reshape or Split computing in place: its set-up CHECK aborts"
+
+# The layer types whose set-up CHECKs that top and bottom are different blobs, and where.
+REJECTS = {
+    "AbsVal": "AbsValLayer::LayerSetUp",
+    "Flatten": "FlattenLayer::Reshape",
+    "Reshape": "ReshapeLayer::LayerSetUp",
+    "Split": "SplitLayer::Reshape",
+}
+
+
+def check(net):
+    phases: dict[int, list[str]] = {}
+    layers = {}
+    for view in net.views:
+        broken = None
+        for layer in view.layers:
+            p = layer.param
+            if layer.type not in REJECTS or not p.bottom or not p.top or p.top[0] != p.bottom[0]:
+                continue
+            if view.source(layer, 0) is None and p.bottom[0] not in net_inputs(net):
+                continue  # an unknown bottom aborts first (PL213)
+            if broken is None:
+                broken = broken_in_place(view)
+            if (layer.index, 0) in broken:
+                continue  # not in place after InsertSplits: AppendTop aborts first (PL214)
+            phases.setdefault(layer.index, []).append(view.phase_name)
+            layers[layer.index] = layer
+    for index, names in phases.items():
+        layer = layers[index]
+        blob = layer.param.top[0]
+        yield Report(
+            layer.location("top"),
+            f"{layer.type} '{layer.name}' computes in place ('{blob}' -> '{blob}', "
+            f"{', '.join(dict.fromkeys(names))}): {REJECTS[layer.type]} CHECKs that its top "
+            f"and bottom are different blobs, so Caffe aborts building the net ({layer.type} "
+            "Layer does not allow in-place computation)",
+            f"give the top of '{layer.name}' a new name and read that name in the layers "
+            "after it",
+        )
+

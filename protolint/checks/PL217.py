@@ -1,0 +1,146 @@
+"""In-place use of a layer whose backward pass needs its input: the gradient is wrong."""
+
+from __future__ import annotations
+
+from protolint.checks.PL213 import net_inputs
+from protolint.checks.PL214 import broken_in_place
+from protolint.findings import Report, Severity
+from protolint.layers import blob_multipliers, loss_weights
+
+CODE = "PL217"
+NAME = "in-place-corrupts-gradient"
+SEVERITY = Severity.WARNING
+TARGET = "net"
+SUMMARY = "in-place Power, Log, BNLL, Clip, LRN or MVN (and more): its gradient is wrong"
+
+_WITHIN_CHANNEL = 1  # LRNParameter.NormRegion
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _mechanism(layer) -> str | None:
+    """Why Backward computes a wrong gradient when this layer's top is its bottom (the same
+    blob: the bottom data is then the output, and the bottom diff is the top diff), or None
+    when it does not (Sigmoid, TanH, Exp, Swish use the output; Dropout a mask; BatchNorm,
+    Scale, Bias and PReLU keep what they need themselves)."""
+    p = layer.param
+    kind = layer.type
+    if kind == "BNLL":
+        return ("BNLLLayer::Backward takes the derivative sigmoid(x) at its bottom data, which "
+                "in place is the output softplus(x): every gradient is scaled by "
+                "sigmoid(softplus(x)) instead")
+    if kind == "Clip":
+        return ("ClipLayer::Backward passes the gradient where its bottom data lies within "
+                f"[{_fmt(p.clip_param.min)}, {_fmt(p.clip_param.max)}]; in place that data is "
+                "the clipped output, which always does, so clipped inputs still get gradient")
+    if kind == "Log":
+        return ("LogLayer::Backward computes the derivative from its bottom data (in place: "
+                "the output) into the bottom diff, which in place is the top diff it then "
+                "multiplies by: the gradient from above is lost and the result is the "
+                "squared derivative at the wrong point")
+    if kind == "Power":
+        q = p.power_param
+        if q.power * q.scale == 0:
+            return None  # a constant output: Backward only writes zeros
+        if q.power == 1:
+            result = f"the square of its constant derivative {_fmt(q.power * q.scale)}"
+        else:
+            result = "the square of a derivative computed from the output instead of the input"
+        return ("PowerLayer::Backward writes the derivative into the bottom diff before "
+                "multiplying it by the top diff, which in place is the same memory: the "
+                f"gradient from above is lost and the result is {result}")
+    if kind == "MVN":
+        if not p.mvn_param.normalize_variance:
+            return None
+        return ("MVNLayer::Backward (normalize_variance) overwrites the bottom diff, which in "
+                "place is the top diff, with y*dy and then reads the top diff again")
+    if kind == "LRN":
+        if p.lrn_param.norm_region == _WITHIN_CHANNEL:
+            return ("LRNLayer's WITHIN_CHANNEL backward multiplies by its bottom data, which "
+                    "in place is the output, not the input")
+        return ("LRNLayer::Backward (ACROSS_CHANNELS) reads its bottom data (in place: the "
+                "output) and overwrites the top diff it still needs (the bottom diff is the "
+                "same memory); on CPU even the forward output is wrong in place, since it "
+                "writes scale^-beta over the input before multiplying by it")
+    if kind == "ReLU":
+        slope = p.relu_param.negative_slope
+        if slope >= 0:
+            return None  # the output has the input's sign: the same slope is chosen
+        return ("ReLULayer::Backward picks slope 1 or negative_slope by the sign of its bottom "
+                f"data; with negative_slope {_fmt(slope)} a negative input gives a positive "
+                f"output, so in place it gets slope 1 instead of {_fmt(slope)}")
+    if kind == "ELU":
+        alpha = p.elu_param.alpha
+        if alpha >= 0:
+            return None  # the output has the input's sign and alpha + y is alpha*exp(x)
+        return ("ELULayer::Backward tells positive inputs by the sign of its bottom data; "
+                f"with alpha {_fmt(alpha)} a negative input gives a positive output, so in "
+                "place it gets gradient 1 instead of alpha*exp(x)")
+    return None
+
+
+def _gradient_flows(view, net) -> set[int]:
+    """The layers Backward runs through with a gradient for their first bottom, as
+    Net::Init decides: a bottom needs backward when a layer before it learns (lr_mult != 0)
+    or passes such a gradient on (propagate_down overrides), and the layer's output
+    reaches a loss; force_backward makes every bottom need it."""
+    blob_need: dict[tuple[int, int], bool] = {}
+    bottom_need: dict[int, bool] = {}
+    for layer in view.layers:
+        p = layer.param
+        need = False
+        for b in range(len(p.bottom)):
+            edge = view.source(layer, b)
+            flag = edge is not None and blob_need.get((edge.layer.index, edge.slot), False)
+            need |= flag
+            if b == 0:
+                if len(p.propagate_down) == len(p.bottom):
+                    flag = bool(p.propagate_down[0])
+                bottom_need[layer.index] = flag or bool(net.param.force_backward)
+        need |= any(lr != 0 for lr, _ in blob_multipliers(p))
+        for t in range(len(p.top)):
+            blob_need[(layer.index, t)] = need
+    reaches_loss: set[int] = set()
+    for layer in reversed(view.layers):
+        if any(w != 0 for w in loss_weights(layer.param)) or any(
+                r.layer.index in reaches_loss
+                for t in range(len(layer.param.top)) for r in view.readers(layer, t)):
+            reaches_loss.add(layer.index)
+    return {i for i in reaches_loss if bottom_need.get(i)}
+
+
+def check(net):
+    phases: dict[int, list[str]] = {}
+    layers = {}
+    for view in net.views:
+        if not view.trains:
+            continue
+        flows = None
+        broken = None
+        for layer in view.layers:
+            p = layer.param
+            if not p.bottom or not p.top or p.top[0] != p.bottom[0] or layer.problems:
+                continue
+            if _mechanism(layer) is None:
+                continue
+            if view.source(layer, 0) is None and p.bottom[0] not in net_inputs(net):
+                continue  # unknown bottom: PL213
+            if broken is None:
+                broken, flows = broken_in_place(view), _gradient_flows(view, net)
+            if (layer.index, 0) in broken or layer.index not in flows:
+                continue
+            phases.setdefault(layer.index, []).append(view.phase_name)
+            layers[layer.index] = layer
+    for index, names in phases.items():
+        layer = layers[index]
+        blob = layer.param.top[0]
+        yield Report(
+            layer.location("top"),
+            f"{layer.type} '{layer.name}' computes in place on '{blob}' "
+            f"({', '.join(dict.fromkeys(names))}) and a gradient flows back through it: "
+            f"{_mechanism(layer)}",
+            f"give the top of '{layer.name}' its own name (e.g. '{blob}_{layer.type.lower()}')"
+            " and read that name in the layers after it",
+        )

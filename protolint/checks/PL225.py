@@ -1,0 +1,127 @@
+"""A constant label (DummyData) outside the classes of the prediction it is compared with:
+release builds of Caffe read, and write, out of bounds."""
+
+from __future__ import annotations
+
+import math
+
+from protolint.findings import Report, Severity
+
+CODE = "PL225"
+NAME = "dummy-label-out-of-range"
+SEVERITY = Severity.ERROR
+TARGET = "net"
+SUMMARY = ("constant label outside [0, K) for the classifier it feeds: Caffe only checks "
+           "it in debug builds, release builds read out of bounds")
+
+INT_MIN, INT_MAX = -2**31, 2**31 - 1
+
+# What a release build does with a label outside [0, K), by layer type.
+_EFFECT = {
+    "SoftmaxWithLoss": (
+        "SoftmaxWithLossLayer checks the label range only with DCHECK (debug builds); a "
+        "release build reads the probability at the label's position outside the sample's "
+        "K entries (another sample's, or past the blob), so the loss is garbage (often "
+        "87.3365 = -ln FLT_MIN), and Backward_cpu subtracts 1 at that position, writing "
+        "out of bounds"),
+    "InfogainLoss": (
+        "InfogainLossLayer checks the label range only with DCHECK (debug builds); a release "
+        "build reads row `label` of the K x K matrix past its end (garbage weights, a "
+        "garbage loss) and the row sum sum_rows_H[label] out of bounds in the backward"),
+    "Accuracy": (
+        "AccuracyLayer checks the label range only with DCHECK (debug builds); a release "
+        "build compares against a value read out of bounds, so the accuracy is garbage (and "
+        "with a second, per-class top it increments counters out of bounds)"),
+    "MultinomialLogisticLoss": (
+        "MultinomialLogisticLossLayer does not check the label at all: it reads the "
+        "probability at data[i * dim + label] out of bounds (a garbage loss) and writes the "
+        "gradient there in Backward_cpu"),
+}
+
+
+def _axis_and_ignore(layer):
+    """(class axis or None for 'all axes after the first', ignore label or None)."""
+    p = layer.param
+    if layer.type == "SoftmaxWithLoss":
+        lp = p.loss_param
+        return p.softmax_param.axis, lp.ignore_label if lp.HasField("ignore_label") else None
+    if layer.type == "InfogainLoss":
+        lp = p.loss_param
+        return (p.infogain_loss_param.axis,
+                lp.ignore_label if lp.HasField("ignore_label") else None)
+    if layer.type == "Accuracy":
+        ap = p.accuracy_param
+        return ap.axis, ap.ignore_label if ap.HasField("ignore_label") else None
+    return None, None  # MultinomialLogisticLoss: dim = count / num, no ignore label
+
+
+def _fmt(shape) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def classes(view, layer, axis) -> tuple[int, str] | None:
+    """(K, how it is known): the size of the prediction's class axis."""
+    shape = view.shapes.bottom(layer, 0)
+    if shape:
+        if axis is None:
+            rest = shape[1:]
+            if all(d is not None for d in rest):
+                return math.prod(rest), f"its input {_fmt(shape)} has {math.prod(rest)} " \
+                    "values per item"
+        elif -len(shape) <= axis < len(shape) and shape[axis] is not None:
+            a = axis + len(shape) if axis < 0 else axis
+            return shape[a], f"its input {_fmt(shape)} has {shape[a]} classes on axis {a}"
+    edge = view.source(layer, 0)
+    if edge is not None and edge.layer.type == "InnerProduct" and axis in (1, None):
+        ip = edge.layer.param.inner_product_param
+        if ip.axis == 1 and ip.HasField("num_output"):
+            return ip.num_output, f"InnerProduct '{edge.layer.name}' has num_output " \
+                f"{ip.num_output}"
+    return None
+
+
+def _label(value: float) -> int | None:
+    """static_cast<int> of a float label (truncation toward 0), None when undefined."""
+    if not math.isfinite(value) or not INT_MIN <= math.trunc(value) <= INT_MAX:
+        return None
+    return math.trunc(value)
+
+
+def check(net):
+    for view in net.views:
+        for layer in view.layers:
+            effect = _EFFECT.get(layer.type)
+            if effect is None or len(layer.param.bottom) < 2 or layer.problems:
+                continue
+            edge = view.source(layer, 1)
+            if edge is None:
+                continue
+            interval = view.ranges.bottom(layer, 1)
+            if interval.low != interval.high:
+                continue  # not one constant (NaN compares unequal too: not judged)
+            value = interval.low
+            axis, ignore = _axis_and_ignore(layer)
+            label = _label(value)
+            if label is not None and ignore is not None and label == ignore:
+                continue
+            found = classes(view, layer, axis)
+            if found is None:
+                continue
+            k, how = found
+            if label is not None and 0 <= label < k:
+                continue
+            shown = f"{value:g}" + ("" if label is None or label == value
+                                    else f" (read as {label})")
+            bounds = f"0 to {k - 1}" if k > 0 else "none"
+            yield Report(
+                layer.location("bottom", 1),
+                f"{layer.type} '{layer.name}': every label in '{layer.param.bottom[1]}' is "
+                f"{shown} ({edge.layer.type} '{edge.layer.name}' fills it with a constant), "
+                f"but {how}, so valid labels are {bounds}; {effect}",
+                f"make the constant label a class index from 0 to {k - 1}"
+                + ("" if layer.type == "MultinomialLogisticLoss" else
+                   f", or set {'accuracy_param' if layer.type == 'Accuracy' else 'loss_param'}"
+                   f" {{ ignore_label: {label if label is not None else -1} }} if these "
+                   "items are meant to be ignored"),
+                related=((edge.layer.location(), "the constant labels come from here"),),
+            )
