@@ -2,7 +2,7 @@
 
 The idea DEBAR applies to TensorFlow graphs: abstract interpretation with intervals,
 sound for float32 (what a layer can output in a float build, not in exact maths:
-a Sigmoid reaches exactly 0 once exp overflows, a Softmax entry underflows to 0).
+a Sigmoid is exactly 0 once tanh rounds to -1, a Softmax entry underflows to 0).
 Rules use it to prove an operation safe (Log of a range above 0) or not.
 
 Sources: image data is bytes, [0, 255], then `transform_param` subtracts the mean and
@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from protolint.floats import cexp, cpow, f32
+from protolint.floats import FLT_MAX, cexp, cpow, f32
+from protolint.layers import pooling_geometry
 from protolint.net import TRAIN, Layer, PhaseNet
 
 INF = math.inf
@@ -76,8 +77,9 @@ def product(a: Interval, b: Interval) -> Interval:
 
 
 def _sigmoid(x: float) -> float:
-    """Float32 sigmoid: exactly 0 once exp(-x) overflows float."""
-    return f32(1.0 / (1.0 + f32(cexp(-x))))
+    """Caffe's sigmoid, 0.5 * tanh(0.5 x) + 0.5 evaluated in double and stored as float:
+    exactly 0 below about -38 (tanh rounds to -1) and exactly 1 above about 18."""
+    return f32(0.5 * math.tanh(0.5 * x) + 0.5)
 
 
 def _transformed(layer: Layer, source: Interval) -> Interval:
@@ -189,12 +191,15 @@ def _pow(v: float, power: float) -> float:
 
 
 def _exp(layer, ins, view):
+    """ExpLayer: exp(ln(base) * scale * x) in float, then times base^shift; the first
+    factor overflows above 88.72 whatever the shift."""
     p = layer.param.exp_param
     log_base = 1.0 if p.base == -1 else math.log(p.base) if p.base > 0 else math.nan
     if math.isnan(log_base):
         return [UNBOUNDED]
-    inner = ins[0].affine(log_base * p.scale, log_base * p.shift)
-    return [inner.map(lambda v: f32(cexp(v)))]
+    powered = ins[0].affine(f32(log_base * p.scale), 0.0).map(lambda v: f32(cexp(v)))
+    outer = 1.0 if p.shift == 0 else f32(cexp(log_base * p.shift))
+    return [powered.affine(outer, 0.0)]
 
 
 def _log(layer, ins, view):
@@ -240,10 +245,16 @@ def _lrn(layer, ins, view):
 
 def _pooling(layer, ins, view):
     x = ins[0]
-    pool = layer.param.pooling_param.pool
-    if pool == layer.param.pooling_param.MAX:
-        # An empty window (stride > kernel, ceil rounding) outputs -FLT_MAX.
-        return [x] + [UNBOUNDED] * (len(layer.param.top) - 1)
+    p = layer.param.pooling_param
+    # A window that starts past the input's edge (stride > kernel, ceil rounding, no
+    # padding) holds nothing: MAX outputs -FLT_MAX there, AVE 0 or NaN (NaN is not a
+    # value an interval can hold: PL208 reports it).
+    g = pooling_geometry(p)
+    empty = (g.kernel is not None and g.pad == (0, 0) and p.round_mode == p.CEIL
+             and any(s > k for s, k in zip(g.stride, g.kernel)))
+    if p.pool == p.MAX:
+        out = x.hull(Interval(-FLT_MAX, -FLT_MAX)) if empty else x
+        return [out] + [UNBOUNDED] * (len(layer.param.top) - 1)
     return [x.hull(Interval(0.0, 0.0))]  # padding counts as zeros in the average
 
 

@@ -97,3 +97,19 @@ def test_power_range_edges():
     assert power_range(Interval(-2.0, 3.0), 2) == Interval(0.0, 9.0)
     assert power_range(Interval(0.0, 4.0), -1) == Interval(0.25, math.inf)
     assert power_range(Interval(-1.0, 1.0), 3) == Interval(-1.0, 1.0)
+
+
+def test_float_edges_follow_caffe(tmp_path):
+    # Sigmoid is 0.5 tanh(0.5 x) + 0.5 in double: exactly 0 for x < -38, not just below -103.
+    text = ('layer { name: "a" type: "DummyData" top: "a" dummy_data_param { shape { dim: 1 } '
+            'data_filler { type: "uniform" min: -50 max: 100 } } }\n'
+            'layer { name: "s" type: "Sigmoid" bottom: "a" top: "s" }\n'
+            # exp(x) overflows above 88.72 before base^shift scales it down.
+            'layer { name: "e" type: "Exp" bottom: "a" top: "e" exp_param { shift: -50 } }\n'
+            # stride > kernel without padding: an empty MAX window outputs -FLT_MAX.
+            'layer { name: "p" type: "Pooling" bottom: "s" top: "p" '
+            "pooling_param { pool: MAX kernel_size: 2 stride: 3 } }\n")
+    r = ranges_of(tmp_path, text)
+    assert r["s"] == Interval(0.0, 1.0)
+    assert r["e"].high == math.inf and r["e"].low == pytest.approx(math.exp(-100), rel=1e-5)
+    assert r["p"].low == -3.4028234663852886e38 and r["p"].high == 1.0
