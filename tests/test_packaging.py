@@ -19,6 +19,7 @@ def test_wheel_ships_proto_and_rules_and_runs(tmp_path):
     (wheel,) = wheels.glob("protolint-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "protolint/_bundled/proto/caffe.proto" in names
+    assert "protolint/templates/report.html.j2" in names
     pages = {n for n in names if n.startswith("protolint/_bundled/rules/")}
     assert len(pages) == len(list((REPO / "rules").glob("*.md")))
 
@@ -42,4 +43,7 @@ def test_wheel_ships_proto_and_rules_and_runs(tmp_path):
     lint = subprocess.run([sys.executable, "-m", "protolint", "lint", "--fail-on", "warning", str(net)],
                           cwd=tmp_path, env=env, capture_output=True, text=True)
     assert lint.returncode == 1 and "PL201" in lint.stdout, lint.stderr
+    html = subprocess.run([sys.executable, "-m", "protolint", "lint", "--format", "html", str(net)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert html.returncode == lint.returncode and "</html>" in html.stdout, html.stderr
     assert list((tmp_path / "cache").glob("caffe_pb2_*.py"))
