@@ -152,3 +152,31 @@ def test_a_broken_baseline_is_a_usage_error(project):
     assert result.exit_code == 2 and "not a protolint baseline" in result.output
     result = lint(".", "--baseline", "missing.json")
     assert result.exit_code == 2 and "missing.json" in result.output
+
+
+def test_every_format_from_one_run_of_the_bundled_example(tmp_path, monkeypatch, sarif_schema):
+    """The issue's acceptance: one lint of examples/broken, every report at once."""
+    import jsonschema
+
+    from conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    out = {fmt: tmp_path / f"report.{fmt}" for fmt in
+           ("json", "sarif", "github", "junit", "gitlab", "html")}
+    args = ["examples/broken/solver.prototxt", "--format", "text"]
+    for fmt, path in out.items():
+        args += ["--output-format", f"{fmt}={path}"]
+    result = lint(*args)
+    assert result.exit_code == 1 and "PL101" in result.output
+    codes = {f["code"] for f in json.loads(out["json"].read_text())["findings"]}
+    assert {"PL101", "PL204", "PL208"} <= codes
+    sarif = json.loads(out["sarif"].read_text())
+    jsonschema.validate(sarif, sarif_schema)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == codes
+    findings = json.loads(out["json"].read_text())["findings"]
+    assert len(out["github"].read_text().splitlines()) == len(findings)
+    assert {c.get("name") for c in ET.parse(out["junit"]).getroot().iter("testcase")} == {
+        "examples/broken/solver.prototxt", "examples/broken/train_val.prototxt"}
+    assert len(json.loads(out["gitlab"].read_text())) == len(sarif["runs"][0]["results"])
+    page = out["html"].read_text()
+    assert "</html>" in page and "PL101" in page
