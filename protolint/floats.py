@@ -11,6 +11,7 @@ import math
 import struct
 
 FLT_MAX = 3.4028234663852886e38  # the largest finite float32
+LN_FLT_MAX = math.log(FLT_MAX)  # 88.7228: float32 exp overflows above it
 
 
 def f32(x: float) -> float:

@@ -1,4 +1,10 @@
-"""The net model: layers with their locations, phase selection and the blob graph."""
+"""The net model: layers with their locations, phase selection and the blob graph.
+
+Graph facts several rules need live here, computed once per phase view: the net's
+usable inputs, the tops Net::AppendTop rejects once InsertSplits has renamed shared
+bottoms (and so which in-place layers really work in place), and where a gradient
+flows back to.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Callable
 
 from protolint.document import Document
 from protolint.findings import Location
+from protolint.layers import blob_multipliers
 from protolint.schema import caffe_pb2
 from protolint.textformat import MESSAGE, Message
 from protolint.upgrade import UpgradeIssue, net_format, upgrade_net
@@ -35,6 +42,19 @@ class Layer:
     @property
     def type(self) -> str:
         return self.param.type
+
+    def bottom_name(self, index: int) -> str:
+        """The name of bottom `index`, "?" when the layer has no such bottom."""
+        names = self.param.bottom
+        return names[index] if index < len(names) else "?"
+
+    def phases_note(self, views) -> str:
+        """' (TRAIN)' when a finding holds in only some (`views`) of the phase views that
+        include this layer; '' when it holds in all of them."""
+        including = [v for v in self.net.views if self in v.layers]
+        if len(views) >= len(including):
+            return ""
+        return f" ({', '.join(dict.fromkeys(v.phase_name for v in views))})"
 
     @property
     def problems(self) -> list:
@@ -104,6 +124,17 @@ class Net:
 
     def location(self) -> Location:
         return Location(self.doc, self.root.start, self.root.start + 1)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The blobs the net has before its first layer. A net file's `input` fields become
+        an Input layer at the front (UpgradeNetInput), in every phase, but only with
+        `input_shape` or `input_dim`: without either the upgrade just drops them. A
+        solver's inline net_param is never upgraded and Net::Init itself ignores `input`."""
+        p = self.param
+        if self.inline or not p.input or not (p.input_shape or p.input_dim):
+            return ()
+        return tuple(p.input)
 
     def legacy_location(self, index: int) -> Location:
         """Where the `index`-th `layers { ... }` entry of a V0/V1 file starts."""
@@ -227,3 +258,125 @@ class PhaseNet:
     def readers(self, layer: Layer, top: int) -> list[Edge]:
         """The layers that read `layer`'s top `top` before another layer rewrites it."""
         return self._readers.get((layer.index, top), [])
+
+    # ------------------------------------------------------------ graph facts
+
+    @cached_property
+    def clashes(self) -> list[Clash]:
+        """Every top Net::AppendTop rejects in this view (after InsertSplits renamed shared
+        bottoms), in order (PL214 reports them)."""
+        inputs = self.net.inputs
+        source, count, order, weighted = self._split_counts(inputs)
+        by_index = {l.index: l for l in self.layers}
+        produced: dict[str, object] = {name: None for name in inputs}
+        out = []
+        for layer in self.layers:
+            p = layer.param
+            for t, blob in enumerate(p.top):
+                if not layer.type:
+                    pass  # an unknown V0 type: Caffe's upgrade aborts before (PL00x)
+                elif t < len(p.bottom) and p.bottom[t] == blob:
+                    key = source.get((layer.index, t))
+                    if key is not None and count.get(key, 0) > 1:
+                        readers = [by_index[i] for i, _ in order[key] if i != layer.index]
+                        k = order[key].index((layer.index, t)) + (key in weighted)
+                        owner = "input" if key[0] == _INPUT else by_index[key[0]].name
+                        split = f"{blob}_{owner}_{key[1]}_split_{k}"  # SplitBlobName
+                        others = ", ".join(f"'{r.name}'" for r in dict.fromkeys(readers))
+                        also = []
+                        if others:
+                            also.append(f"also read by {others}")
+                        if key in weighted:
+                            also.append("also a loss output (loss_weight)")
+                        out.append(Clash(layer, t, "split", by_index.get(key[0]),
+                                         " and ".join(also), split))
+                elif blob in produced:
+                    earlier = produced[blob]
+                    if blob in p.bottom:
+                        kind = "index"
+                    elif earlier is layer:
+                        kind = "self"
+                    else:
+                        kind = "twice"
+                    out.append(Clash(layer, t, kind, earlier))
+                produced.setdefault(blob, layer)
+        return out
+
+    def _split_counts(self, inputs):
+        """InsertSplits' bookkeeping: the producer of each bottom ((layer index, top
+        index), or (_INPUT, i) for a net input) and how many consumers each produced top
+        has (bottoms reading it before it is rewritten, plus one for an explicit nonzero
+        loss_weight). A top with more than one consumer is fed through a Split layer:
+        each consumer's bottom is renamed to its own copy."""
+        last = {name: (_INPUT, i) for i, name in enumerate(inputs)}
+        source: dict[tuple[int, int], tuple[int, int]] = {}
+        count: dict[tuple[int, int], int] = {}
+        order: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        weighted: set[tuple[int, int]] = set()
+        for layer in self.layers:
+            p = layer.param
+            for b, blob in enumerate(p.bottom):
+                key = last.get(blob)
+                if key is None:
+                    continue  # an unknown bottom: PL213
+                source[(layer.index, b)] = key
+                count[key] = count.get(key, 0) + 1
+                order.setdefault(key, []).append((layer.index, b))
+            for t, blob in enumerate(p.top):
+                last[blob] = (layer.index, t)
+            for t in range(min(len(p.loss_weight), len(p.top))):
+                key = last[p.top[t]]
+                if p.loss_weight[t]:
+                    count[key] = count.get(key, 0) + 1
+                    weighted.add(key)
+        return source, count, order, weighted
+
+    @cached_property
+    def _broken_in_place(self) -> set[tuple[int, int]]:
+        """(layer index, top index) of tops written like in-place ones that Caffe rejects."""
+        return {(c.layer.index, c.top) for c in self.clashes if c.kind == "split"}
+
+    def in_place(self, layer: Layer) -> bool:
+        """Whether `layer` computes in place on its first bottom as Caffe builds it: its
+        top 0 is named like its bottom 0, that blob exists (an earlier top or a net input:
+        else Caffe aborts on the unknown bottom first, PL213), and InsertSplits leaves it
+        in place (else AppendTop aborts first, PL214)."""
+        p = layer.param
+        if not p.bottom or not p.top or p.top[0] != p.bottom[0]:
+            return False
+        if self.source(layer, 0) is None and p.bottom[0] not in self.net.inputs:
+            return False
+        return (layer.index, 0) not in self._broken_in_place
+
+    def needs_gradient(self, layer: Layer, bottom: int, _memo=None) -> bool:
+        """Whether Caffe back-propagates into this bottom while training: some layer it
+        comes from (transitively) has a learnable blob with lr_mult != 0 (Net::Init's
+        blob_need_backward, ignoring force_backward and propagate_down)."""
+        memo = {} if _memo is None else _memo
+        edge = self.source(layer, bottom)
+        if edge is None:
+            return False
+        src = edge.layer
+        if src.index in memo:
+            return memo[src.index]
+        memo[src.index] = False
+        learns = any(lr != 0 for lr, _ in blob_multipliers(src.param))
+        result = learns or any(self.needs_gradient(src, i, memo)
+                               for i in range(len(src.param.bottom)))
+        memo[src.index] = result
+        return result
+
+
+_INPUT = -1  # the Input layer UpgradeNetInput puts first for a file's `input` fields
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A top Net::AppendTop rejects (Top blob produced by multiple sources)."""
+
+    layer: Layer
+    top: int
+    kind: str  # "twice", "self", "index" or "split"
+    other: Layer | None  # the first producer of the name (None for a net input)
+    shared: str = ""  # "split": who else consumes the blob
+    copy: str = ""  # "split": the name of the Split copy the layer reads instead

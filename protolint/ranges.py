@@ -11,6 +11,12 @@ Datum `data` field that convert_imageset writes; records with `float_data` are n
 bounded by this). DummyData follows its fillers. Everything learned (convolution,
 inner product, scale, bias, batch normalisation) is unbounded: the weights can be
 anything. Unknown layer types output unbounded values.
+
+Beside each interval the same pass records whether the blob is opaque: its values come
+from outside the file (a data layer, Python code, a fork's layer), so that a wide range
+says nothing about them. Rules that call an input raw scores, or a matrix constant,
+ask that first. Which blobs certainly hold exact zeros (a ReLU's output, Dropout in
+TRAIN) is a question about values too, and is answered here.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protolint.floats import FLT_MAX, cexp, cpow, f32
-from protolint.layers import pooling_geometry
+from protolint.layers import BVLC_LAYER_TYPES
 from protolint.net import TRAIN, Layer, PhaseNet
+from protolint.pooling import may_leave_empty_windows
 
 INF = math.inf
 
@@ -34,10 +41,7 @@ class Interval:
     high: float
 
     def __str__(self) -> str:
-        def show(x: float) -> str:
-            return "inf" if x == INF else "-inf" if x == -INF else f"{x:g}"
-
-        return f"[{show(self.low)}, {show(self.high)}]"
+        return f"[{self.low:g}, {self.high:g}]"  # %g writes infinities as inf, -inf
 
     def contains(self, x: float) -> bool:
         return self.low <= x <= self.high
@@ -47,8 +51,8 @@ class Interval:
         return math.isfinite(self.low) and math.isfinite(self.high)
 
     def hull(self, *others: Interval) -> Interval:
-        return Interval(min(self.low, *(o.low for o in others)),
-                        max(self.high, *(o.high for o in others)))
+        return Interval(min([self.low, *(o.low for o in others)]),
+                        max([self.high, *(o.high for o in others)]))
 
     def affine(self, scale: float, shift: float) -> Interval:
         """{scale * x + shift}: the interval of an affine map (0 * inf taken as 0)."""
@@ -246,14 +250,10 @@ def _lrn(layer, ins, view):
 def _pooling(layer, ins, view):
     x = ins[0]
     p = layer.param.pooling_param
-    # A window that starts past the input's edge (stride > kernel, ceil rounding, no
-    # padding) holds nothing: MAX outputs -FLT_MAX there, AVE 0 or NaN (NaN is not a
-    # value an interval can hold: PL208 reports it).
-    g = pooling_geometry(p)
-    empty = (g.kernel is not None and g.pad == (0, 0) and p.round_mode == p.CEIL
-             and any(s > k for s, k in zip(g.stride, g.kernel)))
+    # A window that starts past the input's edge holds nothing: MAX outputs -FLT_MAX
+    # there, AVE 0 or NaN (NaN is not a value an interval can hold: PL208 reports it).
     if p.pool == p.MAX:
-        out = x.hull(Interval(-FLT_MAX, -FLT_MAX)) if empty else x
+        out = x.hull(Interval(-FLT_MAX, -FLT_MAX)) if may_leave_empty_windows(p) else x
         return [out] + [UNBOUNDED] * (len(layer.param.top) - 1)
     return [x.hull(Interval(0.0, 0.0))]  # padding counts as zeros in the average
 
@@ -365,21 +365,45 @@ _TRANSFER: dict[str, Callable] = {
 
 _SOURCES = {"Data", "ImageData", "WindowData", "DummyData"}
 
+# Layers whose output values the analysis cannot bound from the net file: whatever they
+# produce (probabilities included) comes from outside (a file, Python code), so an
+# unbounded range from them proves nothing. Unknown (fork) types are opaque too.
+_OPAQUE = {"Input", "Python", "Parameter", "HDF5Data", "MemoryData", "Data", "ImageData",
+           "WindowData"}
+# Layers whose output range is computed from their inputs': they are only as
+# informative as what they read.
+_DERIVED = {"ReLU", "ELU", "PReLU", "Sigmoid", "TanH", "AbsVal", "BNLL", "Power", "Exp",
+            "Log", "Dropout", "LRN", "Pooling", "SPP", "Im2col", "Eltwise", "Threshold",
+            "Clip", "Swish", "Concat", "Split", "Slice", "Flatten", "Reshape", "Crop",
+            "Tile", "BatchReindex", "Filter"}
+
+# Layers that hand values on unchanged (some of them, or a window's maximum or mean):
+# an exact zero in their input is an exact zero in their output.
+ZERO_KEEPING = frozenset(
+    "Split Flatten Reshape Slice Concat Crop Tile BatchReindex Filter Pooling".split())
+
 
 class Ranges:
-    """The interval of every top of every layer of one phase view."""
+    """The interval of every top of every layer of one phase view, and which layers'
+    outputs are opaque."""
 
     def __init__(self, view: PhaseNet):
         self.view = view
         self._tops: dict[tuple[int, int], Interval] = {}
+        self._opaque: set[int] = set()  # layer indices
         for layer in view.layers:
-            ins = [self.bottom(layer, i) for i in range(len(layer.param.bottom))]
+            nbottom = len(layer.param.bottom)
+            ins = [self.bottom(layer, i) for i in range(nbottom)]
             transfer = _TRANSFER.get(layer.type)
             # A layer missing its bottoms is a graph error reported elsewhere.
             usable = transfer is not None and (ins or layer.type in _SOURCES)
             outs = transfer(layer, ins, view) if usable else []
             for t in range(len(layer.param.top)):
                 self._tops[(layer.index, t)] = outs[t] if t < len(outs) else UNBOUNDED
+            if (layer.type in _OPAQUE or layer.type not in BVLC_LAYER_TYPES or layer.problems
+                    or layer.type in _DERIVED
+                    and any(self.opaque(layer, i) for i in range(nbottom))):
+                self._opaque.add(layer.index)
 
     def top(self, layer: Layer, index: int = 0) -> Interval:
         return self._tops.get((layer.index, index), UNBOUNDED)
@@ -390,6 +414,69 @@ class Ranges:
         if edge is None:
             return UNBOUNDED
         return self.top(edge.layer, edge.slot)
+
+    def opaque(self, layer: Layer, index: int) -> bool:
+        """True when the blob `layer` reads at bottom `index` may hold anything the file
+        does not show, so its range says nothing about its values: a net input, the
+        output of a data, Input, Python or Parameter layer, of an unknown type or of a
+        layer with parse problems, or computed from such a blob. Learned (InnerProduct,
+        Convolution, Scale, ...) and filled (DummyData) outputs are not opaque."""
+        edge = self.view.source(layer, index)
+        return edge is None or edge.layer.index in self._opaque
+
+    def not_probabilities(self, layer: Layer, index: int) -> tuple[Layer, Interval] | None:
+        """(producer, range) when `layer`'s bottom `index` can hold values outside [0, 1]
+        that the net itself computes (raw scores, not probabilities), else None."""
+        if index >= len(layer.param.bottom) or self.opaque(layer, index):
+            return None
+        interval = self.bottom(layer, index)
+        if UNIT.low <= interval.low and interval.high <= UNIT.high:
+            return None
+        return self.view.source(layer, index).layer, interval
+
+    def exact_zeros(self, layer: Layer, index: int, _seen=None) -> str | None:
+        """Why the blob `layer` reads at bottom `index` holds exact zeros in practice, or
+        None.
+
+        Certain in practice: a ReLU's output is exactly 0 wherever its input is <= 0
+        (every dead unit, and about half of all values after a convolution); a Threshold
+        outputs 0; Dropout zeroes a fraction of its input in TRAIN; a blob whose range is
+        [0, 0]. Layers that only move values around (Split, Concat, Reshape, Pooling, ...)
+        keep the zeros.
+        """
+        seen = set() if _seen is None else _seen
+        r = self.bottom(layer, index)
+        if r.low == 0 and r.high == 0:
+            return f"'{layer.bottom_name(index)}' is always 0"
+        edge = self.view.source(layer, index)
+        if edge is None or edge.layer.index in seen:
+            return None
+        seen.add(edge.layer.index)
+        src = edge.layer
+        if src.problems:
+            return None
+        if src.type == "ReLU" and src.param.relu_param.negative_slope == 0 and src.param.bottom:
+            below = self.bottom(src, 0)
+            if below.low < 0:
+                return (f"ReLU '{src.name}' outputs exactly 0 wherever its input is <= 0 "
+                        "(every inactive unit)")
+            if below.low == 0:
+                inner = self.exact_zeros(src, 0, seen)
+                return f"{inner}, and ReLU '{src.name}' keeps them" if inner else None
+            return None
+        if src.type == "Threshold" and self.top(src, edge.slot).contains(0.0):
+            return f"Threshold '{src.name}' outputs exactly 0 wherever its input is <= threshold"
+        if src.type == "Dropout" and self.view.phase == TRAIN:
+            ratio = src.param.dropout_param.dropout_ratio
+            if 0 < ratio < 1:
+                return (f"Dropout '{src.name}' sets a fraction {ratio:g} of its outputs to "
+                        "exactly 0 in TRAIN")
+        if src.type in ZERO_KEEPING:
+            for i in range(len(src.param.bottom)):
+                inner = self.exact_zeros(src, i, seen)
+                if inner:
+                    return f"{inner} (through {src.type} '{src.name}')"
+        return None
 
 
 def analyse(view: PhaseNet) -> Ranges:

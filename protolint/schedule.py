@@ -90,6 +90,24 @@ class Schedule:
     def multistep_changes(self) -> list[int]:
         return list(self._steps)
 
+    def misplaced_steps(self, horizon: int | None) -> list[int]:
+        """The indices of the multistep stepvalues that do not step where they are
+        written: delayed (an unsorted or repeated value, see _multistep_changes) or above
+        `horizon` (max_iter; None: no limit), so that they step late or never (a step at
+        exactly max_iter changes nothing either way: the run ends there). PL110 reports
+        each; PL109 leaves a schedule with any of them to PL110."""
+        return [i for i, (value, change) in enumerate(zip(self.stepvalues, self._steps))
+                if change != value or (horizon is not None and value > horizon)]
+
+    @property
+    def poly_divides_by_zero(self) -> bool:
+        """lr_policy "poly" with max_iter 0: 1 - iter/0 makes the rate NaN at iteration 0
+        (and +-inf or 0 after it), unless power is 0 (pow(x, 0) is 1) or NaN. PL101
+        reports it; PL127, about the same max_iter, leaves it to PL101."""
+        power = self.power
+        return (self.policy == "poly" and self.max_iter == 0
+                and not (power == 0 or math.isnan(power)))
+
     def rate(self, iteration: int) -> float:
         """The rate Caffe uses for the update of `iteration` (raises ScheduleAborts)."""
         if self.abort is not None:
@@ -136,6 +154,18 @@ class Schedule:
             else:
                 low = mid
         return high
+
+    def first_nonfinite(self, stop: int) -> int | None:
+        """The first iteration in [0, stop) whose rate is NaN or +-inf, or None (also when
+        the schedule aborts). Bisection alone misses one case: a sigmoid with an infinite
+        gamma computes inf * (iter - stepsize), which is NaN at iter = stepsize only."""
+        if self.abort is not None:
+            return None
+        bad = self.first(lambda r: not math.isfinite(r), 0, stop)
+        if self.policy == "sigmoid" and 0 <= self.stepsize < stop:
+            if not math.isfinite(self.rate(self.stepsize)):
+                bad = self.stepsize if bad is None else min(bad, self.stepsize)
+        return bad
 
     def extremes(self, start: int, stop: int) -> tuple[float, float]:
         """(min, max) of the rate over [start, stop), NaN if any rate there is NaN."""

@@ -112,7 +112,7 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
     (Input, Data, ImageData, HDF5Data, WindowData, MemoryData, DummyData, Python, and any
     layer with no bottoms) by top/blob name."""
     given = {name: tuple(int(d) for d in dims) for name, dims in (inputs or {}).items()}
-    net_inputs = _net_inputs(view.net.param, given)
+    net_inputs = _net_inputs(view.net, given)
     shapes = Shapes(view, {}, net_inputs, [])
     for layer in view.layers:
         bottoms = [shapes.bottom(layer, i) for i in range(len(layer.param.bottom))]
@@ -130,6 +130,61 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
                     tops[i] = given[name]
         shapes._tops[layer.index] = tops
     return shapes
+
+
+# ---------------------------------------------------------------------------
+# The class count of a prediction
+
+# The layers whose num_output states the class count of the prediction they produce.
+_NUM_OUTPUT = {"InnerProduct": "inner_product_param", "Convolution": "convolution_param"}
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """K, the number of classes of a prediction a loss or accuracy layer reads, and
+    where it was read: from the prediction's shape, or from its producer's num_output."""
+
+    k: int
+    shape: Shape = None  # the prediction's shape, when K was read from it
+    axis: int | None = None  # the class axis of that shape (None: all axes after the first)
+    producer: Layer | None = None  # otherwise the layer whose num_output states K
+
+    @property
+    def field(self) -> str:
+        """The producer's num_output field, for pointing at it."""
+        return f"{_NUM_OUTPUT[self.producer.type]}.num_output"
+
+
+def class_count(view: PhaseNet, layer: Layer, axis: int | None, *, from_shape: bool = True,
+                producers: tuple[str, ...] = (), unwritten: bool = False) -> ClassCount | None:
+    """K for the prediction `layer` reads at bottom 0, whose classes lie along `axis`
+    (negative from the end, as Blob::CanonicalAxisIndex counts; None: all axes after the
+    first together, as MultinomialLogisticLoss's count / num).
+
+    Read from the blob's inferred shape (unless `from_shape` is False); failing that,
+    from the num_output of the layer producing the blob, when its type is one of
+    `producers` (InnerProduct, Convolution), its own axis is 1 and `axis` is 1 or None:
+    the count it states even where its set-up fails or its input is unknown. Only a
+    num_output written in the file counts, unless `unwritten` (an unset one is then its
+    default, 0). The rules that need K differ in these choices: PL203 trusts only the
+    producer (an InnerProduct or a Convolution, even an unset num_output), PL221, PL223
+    and PL226 only the shape, PL225 the shape, then a written InnerProduct num_output."""
+    if from_shape:
+        shape = view.shapes.bottom(layer, 0)
+        if shape:
+            if axis is None:
+                if all(d is not None for d in shape[1:]):
+                    return ClassCount(math.prod(shape[1:]), shape, None)
+            elif -len(shape) <= axis < len(shape) and shape[axis] is not None:
+                canonical = axis + len(shape) if axis < 0 else axis
+                return ClassCount(shape[canonical], shape, canonical)
+    edge = view.source(layer, 0)
+    if edge is None or edge.layer.type not in producers or axis not in (1, None):
+        return None
+    q = getattr(edge.layer.param, _NUM_OUTPUT[edge.layer.type])
+    if q.axis != 1 or not (unwritten or q.HasField("num_output")):
+        return None
+    return ClassCount(q.num_output, producer=edge.layer)
 
 
 # ---------------------------------------------------------------------------
@@ -171,10 +226,15 @@ def _mul(*xs: Dim) -> Dim:
     return out
 
 
-def _fmt(shape: Shape) -> str:
+def shape_text(shape: Shape) -> str:
+    """A shape as messages write it: (8, 3, ?, ?), with "?" for an unknown size, or
+    (unknown) when even the rank is unknown."""
     if shape is None:
         return "(unknown)"
     return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+_fmt = shape_text  # the short name the set-up code below writes
 
 
 def _axis(shape: Shape, axis: int, field: str | None, what: str = "axis") -> int | None:
@@ -428,27 +488,21 @@ def _blobshape(shape, field: str) -> tuple[int, ...]:
     return out
 
 
-def _net_inputs(netp, given: dict[str, tuple[int, ...]]) -> dict[str, Shape]:
-    """Net-level `input` blobs: UpgradeNetInput makes them an Input layer with one
-    input_shape, or four input_dim values, per input; without either Caffe drops them."""
+def _net_inputs(net, given: dict[str, tuple[int, ...]]) -> dict[str, Shape]:
+    """Net-level `input` blobs (those Caffe keeps: Net.inputs): UpgradeNetInput makes them
+    an Input layer with one input_shape, or four input_dim values, per input."""
+    netp = net.param
     out: dict[str, Shape] = {}
-    for i, name in enumerate(netp.input):
+    for i, name in enumerate(net.inputs):
         shape: Shape = None
         if netp.input_shape:
             if i < len(netp.input_shape) and len(netp.input_shape[i].dim) <= MAX_BLOB_AXES:
                 shape = tuple(_i32(d) for d in netp.input_shape[i].dim)
-        elif netp.input_dim:
+        else:
             dims = netp.input_dim[4 * i:4 * i + 4]
             if len(dims) == 4:
                 shape = tuple(_i32(d) for d in dims)
-        else:
-            if name in given:
-                out[name] = given[name]
-            continue
         out[name] = given.get(name, shape)
-    for name, dims in given.items():
-        if name in netp.input:
-            out[name] = dims
     return out
 
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from protolint.document import Document
 from protolint.findings import Location
@@ -22,7 +22,7 @@ from protolint.messages import text_of
 from protolint.net import TEST, TRAIN, Net, PhaseNet
 from protolint.schedule import Schedule
 from protolint.schema import caffe_pb2
-from protolint.textformat import Field
+from protolint.textformat import NUMBER, Field
 
 if TYPE_CHECKING:
     from protolint.project import Project
@@ -82,6 +82,14 @@ class Solver:
         """The iterations `caffe train` runs, [0, max_iter), or None when it runs none."""
         return self.param.max_iter if self.param.max_iter > 0 else None
 
+    def first_nonfinite_rate(self) -> int | None:
+        """The first iteration of the run, [0, max_iter), whose rate is NaN or +-inf
+        (PL108's error, which PL107 defers to); None also when the schedule aborts,
+        max_iter is unset or base_lr is NaN, which other rules report (PL102, ...)."""
+        if self.horizon is None or math.isnan(self.param.base_lr):
+            return None
+        return self.schedule.first_nonfinite(self.horizon)
+
     def peak_rate(self) -> float | None:
         """The largest learning rate over [0, max_iter); base_lr itself when there is no
         horizon or the schedule aborts (other rules report that); None when NaN."""
@@ -119,6 +127,22 @@ class Solver:
     def field(self, name: str) -> Field | None:
         """The located top-level field `name`, if the file writes it."""
         return self.doc.tree.root.first(name)
+
+    def shown(self, name: str, value: float, fires: Callable[[float], bool]) -> str:
+        """The float field `name` (stored as `value`) as a rule's message shows it: as
+        written when the written number itself makes the rule fire (`fires`), else saying
+        that float32 rounding is what does ("0.99999999 (stored as the float32 1)");
+        `value` (%g) when the field is not written as a number."""
+        f = self.field(name)
+        if f is None or f.kind != NUMBER:
+            return f"{value:g}"
+        try:
+            written = float(f.value)
+        except ValueError:
+            return f"{value:g}"
+        if fires(written):
+            return f.value
+        return f"{f.value} (stored as the float32 {value:g})"
 
     def location(self, name: str | None = None) -> Location:
         """Where `name` is written (its whole `name: value`), else the file's start."""

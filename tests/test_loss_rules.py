@@ -563,3 +563,11 @@ def test_class_count(tmp_path):
                          'type: "Input" top: "data" input_param { shape { dim: 4 } }')
     message = messages(lint_text(tmp_path, broken), "PL225")[0]
     assert "InnerProduct 'fc' has num_output 5" in message
+
+
+def test_infinite_moving_average_fraction_is_reported_not_a_crash(tmp_path):
+    text = ('layer { name: "in" type: "Input" top: "x" top: "label" }\n'
+            'layer { name: "bn" type: "BatchNorm" bottom: "x" top: "x" '
+            "batch_norm_param { moving_average_fraction: inf } }\n"
+            'layer { name: "loss" type: "EuclideanLoss" bottom: "x" bottom: "label" }\n')
+    assert "PL220" in codes(lint_text(tmp_path, text))  # lint_text fails on a rule crash

@@ -113,3 +113,8 @@ def test_float_edges_follow_caffe(tmp_path):
     assert r["s"] == Interval(0.0, 1.0)
     assert r["e"].high == math.inf and r["e"].low == pytest.approx(math.exp(-100), rel=1e-5)
     assert r["p"].low == -3.4028234663852886e38 and r["p"].high == 1.0
+
+
+def test_a_single_input_concat_does_not_crash(tmp_path):
+    text = chain("Convolution", "TanH", "Concat")
+    assert ranges_of(tmp_path, text)["l2"] == Interval(-1.0, 1.0)

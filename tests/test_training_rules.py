@@ -618,3 +618,9 @@ def test_test_interval_beyond_max_iter(tmp_path, settings, words):
     assert bool(found) is (words is not None)
     if words:
         assert words in found[0]
+
+
+def test_weight_decay_with_an_aborting_schedule_is_not_a_crash(tmp_path):
+    text = 'net: "train_val.prototxt"\nbase_lr: 1\nweight_decay: 100\nmax_iter: 100\n'
+    found = codes(lint_text(tmp_path, text))  # lint_text fails on a rule crash
+    assert "PL111" in found and "PL122" not in found

@@ -1,7 +1,5 @@
 """`lr_policy: "poly"` without `max_iter`: the learning rate is NaN, then infinite."""
 
-import math
-
 from protolint.findings import Report, Severity
 
 CODE = "PL101"
@@ -21,12 +19,9 @@ def _after_zero(power: float) -> str:
 
 
 def check(solver):
-    param = solver.param
-    if param.lr_policy != "poly" or param.max_iter != 0:
+    if not solver.schedule.poly_divides_by_zero:
         return
-    power = param.power
-    if power == 0 or math.isnan(power):
-        return  # pow(x, 0) is 1: the rate is a constant base_lr, never NaN
+    power = solver.param.power
     where = "max_iter" if solver.field("max_iter") else "lr_policy"
     yield Report(
         solver.location(where),

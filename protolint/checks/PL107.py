@@ -1,6 +1,5 @@
 """A learning-rate policy whose rate goes up during training."""
 
-from protolint.checks.PL108 import first_not_finite
 from protolint.findings import Report, Severity
 
 CODE = "PL107"
@@ -40,7 +39,7 @@ def check(solver):
     policy = param.lr_policy
     if schedule.abort is not None or horizon is None or policy in ("fixed", "sigmoid"):
         return  # sigmoid rises by design: it is a warm-up
-    if not schedule.rate(0) > 0 or first_not_finite(solver) is not None:
+    if not schedule.rate(0) > 0 or solver.first_nonfinite_rate() is not None:
         return  # PL102 / PL108 report those
     first = schedule.first_increase(0, horizon)
     if first is None:

@@ -25,21 +25,6 @@ _FORMULA = {
 }
 
 
-def first_not_finite(solver) -> int | None:
-    """The first iteration in [0, max_iter) whose rate is NaN or +-inf, or None (also
-    when the schedule aborts, max_iter is unset or base_lr is NaN, which PL102 reports)."""
-    schedule = solver.schedule
-    horizon = solver.horizon
-    if schedule.abort is not None or horizon is None or math.isnan(solver.param.base_lr):
-        return None
-    bad = schedule.first(lambda r: not math.isfinite(r), 0, horizon)
-    if schedule.policy == "sigmoid" and 0 <= schedule.stepsize < horizon:
-        # an infinite gamma times (iter - stepsize) = 0 is NaN at that one iteration only
-        if not math.isfinite(schedule.rate(schedule.stepsize)):
-            bad = schedule.stepsize if bad is None else min(bad, schedule.stepsize)
-    return bad
-
-
 def _cause(param, policy) -> tuple[str, str, str]:
     """(why, the field to point at, the fix) for a non-finite rate."""
     base_lr, gamma, power = param.base_lr, param.gamma, param.power
@@ -72,7 +57,7 @@ def _cause(param, policy) -> tuple[str, str, str]:
 
 
 def check(solver):
-    first = first_not_finite(solver)
+    first = solver.first_nonfinite_rate()
     if first is None:
         return
     param = solver.param

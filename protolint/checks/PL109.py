@@ -9,11 +9,6 @@ TARGET = "solver"
 SUMMARY = 'a learning-rate policy other than "fixed" whose rate never changes before max_iter'
 
 
-def _pl110_fires(solver) -> bool:
-    from protolint.checks import PL110
-    return any(True for _ in PL110.check(solver))
-
-
 def _reason(solver) -> tuple[str, str]:
     """(why the rate is constant, the field responsible)."""
     param = solver.param
@@ -49,7 +44,7 @@ def check(solver):
     policy = param.lr_policy
     if schedule.abort is not None or horizon is None or horizon < 2 or policy == "fixed":
         return
-    if policy == "multistep" and _pl110_fires(solver):
+    if policy == "multistep" and schedule.misplaced_steps(horizon):
         return  # stepvalues that fire late or never are PL110's
     rate = schedule.rate(0)
     if not rate > 0 or rate == float("inf"):

@@ -33,12 +33,10 @@ def check(solver):
     changes = solver.schedule.multistep_changes
     horizon = solver.horizon
     locations = _locations(solver, len(values))
-    for i, (value, change) in enumerate(zip(values, changes)):
+    for i in solver.schedule.misplaced_steps(horizon):
+        value, change = values[i], changes[i]
         late = change != value
         never = horizon is not None and change >= horizon
-        # A step at exactly max_iter would change nothing either way: the run ends there.
-        if not late and not (horizon is not None and value > horizon):
-            continue
         if not late:
             message = (f"stepvalue {value} is above max_iter {horizon}: training stops at "
                        f"iteration {horizon}, so this step never happens")

@@ -3,27 +3,12 @@
 import math
 
 from protolint.findings import Report, Severity
-from protolint.textformat import NUMBER
 
 CODE = "PL112"
 NAME = "momentum-at-least-one"
 SEVERITY = Severity.ERROR
 TARGET = "solver"
 SUMMARY = "momentum of 1 or more with SGD, Nesterov, Adam or AdaDelta: updates diverge or are NaN"
-
-
-def _shown(solver, value: float, fires) -> str:
-    """`momentum` as written, saying so when float32 rounding is what makes it fire."""
-    f = solver.field("momentum")
-    if f is None or f.kind != NUMBER:
-        return f"{value:g}"
-    try:
-        written = float(f.value)
-    except ValueError:
-        return f"{value:g}"
-    if fires(written):
-        return f.value
-    return f"{f.value} (stored as the float32 {value:g})"
 
 
 def _sgd(m: float) -> str:
@@ -93,7 +78,7 @@ def check(solver):
     fires = _fires(kind)
     if not fires(m):
         return
-    shown = _shown(solver, m, fires)
+    shown = solver.shown("momentum", m, fires)
     if not math.isfinite(m):
         message = (f"momentum is {shown}: {kind} multiplies its history (initially 0) by it, "
                    "and 0 times an infinity or NaN is NaN, so every update is NaN")

@@ -3,7 +3,6 @@
 import math
 
 from protolint.findings import Report, Severity
-from protolint.textformat import NUMBER
 
 CODE = "PL115"
 NAME = "momentum2-at-least-one"
@@ -14,16 +13,7 @@ SUMMARY = "Adam with momentum2 of 1 or more: no weight ever changes (1), or ever
 
 def _shown(solver, value: float) -> str:
     """`momentum2` as written, saying so when float32 rounding is what makes it 1."""
-    f = solver.field("momentum2")
-    if f is None or f.kind != NUMBER:
-        return f"{value:g}"
-    try:
-        written = float(f.value)
-    except ValueError:
-        return f"{value:g}"
-    if not written < 1:
-        return f.value
-    return f"{f.value} (stored as the float32 {value:g})"
+    return solver.shown("momentum2", value, lambda written: not written < 1)
 
 
 def check(solver):

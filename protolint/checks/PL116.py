@@ -4,7 +4,6 @@ import math
 import re
 
 from protolint.findings import Report, Severity
-from protolint.textformat import NUMBER
 
 CODE = "PL116"
 NAME = "delta-not-positive"
@@ -22,16 +21,7 @@ _DIVISOR = {
 
 def _shown(solver, value: float) -> str:
     """`delta` as written, saying so when float32 rounding is what makes it 0."""
-    f = solver.field("delta")
-    if f is None or f.kind != NUMBER:
-        return f"{value:g}"
-    try:
-        written = float(f.value)
-    except ValueError:
-        return f"{value:g}"
-    if not written > 0:
-        return f.value
-    return f"{f.value} (stored as the float32 {value:g})"
+    return solver.shown("delta", value, lambda written: not written > 0)
 
 
 def _num(x: float) -> str:

@@ -13,17 +13,12 @@ SUMMARY = "RMSProp with rms_decay below 0 or at least 1: Caffe aborts when it cr
 
 
 def _shown(solver, value: float) -> str:
-    """`rms_decay` as written, saying so when float32 rounding is what makes it 1."""
+    """`rms_decay` as written, saying so when float32 rounding is what makes it 1 (and
+    NaN, not nan, for a NaN not written as a number)."""
     f = solver.field("rms_decay")
-    if f is None or f.kind != NUMBER:
-        return "NaN" if math.isnan(value) else f"{value:g}"
-    try:
-        written = float(f.value)
-    except ValueError:
-        return f"{value:g}"
-    if not 0 <= written < 1:
-        return f.value
-    return f"{f.value} (stored as the float32 {value:g})"
+    if math.isnan(value) and (f is None or f.kind != NUMBER):
+        return "NaN"
+    return solver.shown("rms_decay", value, lambda written: not 0 <= written < 1)
 
 
 def check(solver):

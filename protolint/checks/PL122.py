@@ -95,6 +95,8 @@ def check(solver):
     decay = param.weight_decay
     if limit is None or param.regularization_type != "L2" or not decay > 0:
         return
+    if solver.schedule.abort is not None:
+        return  # Caffe stops at the schedule's CHECK first (PL104, PL106, PL111)
     peak = solver.peak_rate()
     if peak is None or not 0 < peak < math.inf:
         return  # an infinite rate is a schedule problem of its own

@@ -1,8 +1,7 @@
 """Pooling with a stride larger than its kernel: input between windows is never seen."""
 
-from protolint.checks.PL208 import windows
 from protolint.findings import Report, Severity
-from protolint.layers import pooling_geometry
+from protolint.pooling import AVE, MAX, may_leave_empty_windows, pooling_geometry, windows
 
 CODE = "PL201"
 NAME = "pooling-stride-exceeds-kernel"
@@ -11,20 +10,17 @@ TARGET = "net"
 SUMMARY = "pooling stride larger than its kernel: some input is skipped, windows may be empty"
 
 
-# What a window that starts at or past the input's edge produces, by pool method. Only
-# CEIL rounding without padding lets the last window start there: PoolingLayer::Reshape
-# drops such a window when there is padding, and FLOOR never reaches it.
+# What a window that starts at or past the input's edge produces, by pool method.
 _EMPTY_WINDOW = {
-    0: "with ceil rounding and no padding the last window can start at or past the "
+    MAX: "with ceil rounding and no padding the last window can start at or past the "
        "input's edge, where MAX pooling outputs -FLT_MAX",
-    1: "with ceil rounding and no padding the last window can start at or past the "
+    AVE: "with ceil rounding and no padding the last window can start at or past the "
        "input's edge, where AVE pooling divides by zero (NaN) or outputs 0",
 }
-_CEIL = 0  # PoolingParameter.RoundMode
 
 
-def _empty_window(param, g) -> str:
-    if param.round_mode != _CEIL or g.pad != (0, 0):
+def _empty_window(param) -> str:
+    if not may_leave_empty_windows(param):
         return ""
     return _EMPTY_WINDOW.get(param.pool, "")
 
@@ -63,7 +59,7 @@ def check(net):
             detail = f"stride {g.stride[0]} > kernel {g.kernel[0]}"
         else:
             detail = ", ".join(f"{axis}: stride {s} > kernel {k}" for axis, k, s in axes)
-        empty = _empty_window(layer.param.pooling_param, g)
+        empty = _empty_window(layer.param.pooling_param)
         if sizes:
             known = ", ".join(f"{h}x{w} ({', '.join(dict.fromkeys(phases))})"
                               for (h, w), phases in sizes.items())

@@ -1,7 +1,6 @@
 """InfogainLoss fed the wrong kind of input for the Caffe it runs on: probabilities from a
 Softmax on BVLC Caffe 1.0 and later (softmax applied twice), raw scores on older Caffe."""
 
-from protolint.checks.PL222 import not_probabilities
 from protolint.findings import Report, Severity
 
 CODE = "PL202"
@@ -24,7 +23,7 @@ def _after_softmax(view, layer):
         "own softmax on its first input, so the probabilities are squashed twice and "
         "the loss barely responds to the scores",
         f"feed InfogainLoss the raw scores (Softmax '{softmax.name}''s bottom "
-        f"'{softmax.param.bottom[0] if softmax.param.bottom else '?'}'); keep the "
+        f"'{softmax.bottom_name(0)}'); keep the "
         "Softmax only for a separate probability output; if this net runs on a Caffe "
         "older than 1.0 (or a fork that kept its InfogainLoss), set infogain-input = "
         "\"probabilities\" in the protolint configuration",
@@ -33,7 +32,7 @@ def _after_softmax(view, layer):
 
 
 def _on_scores(view, layer):
-    found = not_probabilities(view, layer, 0)
+    found = view.ranges.not_probabilities(layer, 0)
     if found is None:
         return None
     producer, interval = found

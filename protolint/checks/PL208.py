@@ -2,78 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from protolint.findings import Report, Severity
-from protolint.layers import pooling_geometry
+from protolint.pooling import MAX, Windows, pooling_geometry, windows
 
 CODE = "PL208"
 NAME = "pooling-empty-window"
 SEVERITY = Severity.ERROR
 TARGET = "net"
 SUMMARY = "a pooling window lies wholly outside its input: AVE outputs NaN or 0, MAX -3.4e38"
-
-_MAX, _AVE = 0, 1  # PoolingParameter.PoolMethod (STOCHASTIC has no CPU forward at all)
-
-
-@dataclass(frozen=True)
-class Windows:
-    """How PoolingLayer::Forward_cpu's windows fall on one input size."""
-
-    height: int
-    width: int
-    out_h: int
-    out_w: int
-    empty_rows: tuple[int, ...]  # the start row of each window row that holds no input
-    empty_cols: tuple[int, ...]
-    empty: int  # outputs per channel whose window holds no input
-    nan: int  # of those, AVE outputs 0/0 (a window size factor of exactly 0)
-
-    @property
-    def total(self) -> int:
-        return self.out_h * self.out_w
-
-
-def _axis(size: int, out: int, k: int, s: int, p: int):
-    """Per window along one axis: (start, holds input?, AVE's size factor). Forward_cpu
-    starts window i at i*stride - pad; MAX clips it to [max(start, 0), min(start+k, size));
-    AVE takes its divisor factor min(start+k, size+pad) - start before clipping."""
-    out_axis = []
-    for i in range(out):
-        start = i * s - p
-        holds = max(start, 0) < min(start + k, size)
-        out_axis.append((start, holds, min(start + k, size + p) - start))
-    return out_axis
-
-
-def windows(view, layer) -> Windows | None:
-    """The windows of a (non-global) MAX or AVE Pooling layer in this view, or None when
-    the input's or output's height and width are not known (or the layer is not one)."""
-    if layer.type != "Pooling" or layer.problems or not layer.param.bottom:
-        return None
-    q = layer.param.pooling_param
-    if q.global_pooling or q.pool not in (_MAX, _AVE):
-        return None
-    g = pooling_geometry(q)
-    bottom, top = view.shapes.bottom(layer, 0), view.shapes.top(layer, 0)
-    if bottom is None or top is None or len(bottom) != 4 or len(top) != 4:
-        return None
-    h, w, oh, ow = bottom[2], bottom[3], top[2], top[3]
-    if None in (h, w, oh, ow) or oh <= 0 or ow <= 0 or min(g.kernel) <= 0:
-        return None
-    rows = _axis(h, oh, g.kernel[0], g.stride[0], g.pad[0])
-    cols = _axis(w, ow, g.kernel[1], g.stride[1], g.pad[1])
-    empty = nan = 0
-    for _, row_holds, fh in rows:
-        for _, col_holds, fw in cols:
-            if row_holds and col_holds:
-                continue
-            empty += 1
-            nan += fh * fw == 0
-    return Windows(h, w, oh, ow,
-                   tuple(start for start, holds, _ in rows if not holds),
-                   tuple(start for start, holds, _ in cols if not holds), empty, nan)
-
 
 def _where(win: Windows) -> str:
     def starts(values, what):
@@ -90,7 +26,7 @@ def _where(win: Windows) -> str:
 
 def _effect(pool: int, win: Windows) -> str:
     share = f"of {win.total} outputs per channel"
-    if pool == _MAX:
+    if pool == MAX:
         return (f"{win.empty} {share} see no input and keep MAX's initial -FLT_MAX "
                 "(-3.4e38), with argmax -1 (Backward_cpu adds their gradient to the element "
                 "just before the channel's data)")
@@ -119,7 +55,7 @@ def check(net):
         layer = layers[index]
         q = layer.param.pooling_param
         g = pooling_geometry(q)
-        kind = "MAX" if q.pool == _MAX else "AVE"
+        kind = "MAX" if q.pool == MAX else "AVE"
         k, s = g.kernel, g.stride
         geometry = (f"kernel {k[0]}, stride {s[0]}" if k[0] == k[1] and s[0] == s[1]
                     else f"kernel {k[0]}x{k[1]}, stride {s[0]}x{s[1]}")

@@ -14,17 +14,6 @@ TARGET = "net"
 SUMMARY = "a bottom blob no earlier layer produces (and no net input): Caffe aborts"
 
 
-def net_inputs(net) -> tuple[str, ...]:
-    """The blobs a net has before its first layer. A net file's `input` fields become an
-    Input layer at the front (UpgradeNetInput), in every phase, but only with
-    `input_shape` or `input_dim`: without either the upgrade just drops them. A solver's
-    inline net_param is never upgraded and Net::Init itself ignores `input`."""
-    p = net.param
-    if net.inline or not p.input or not (p.input_shape or p.input_dim):
-        return ()
-    return tuple(p.input)
-
-
 def _why_not_input(net, blob: str) -> str:
     p = net.param
     if blob not in p.input:
@@ -46,7 +35,7 @@ def _unknown(net):
     """(layer index, bottom index) -> the phase views in which nothing provides that bottom
     when the layer is set up, in Caffe's order: a blob exists once an earlier layer (or
     the net input) produced it. Also the views checked."""
-    inputs = net_inputs(net)
+    inputs = net.inputs
     found: dict[tuple[int, int], list] = {}
     checked = []
     for view in net.views:

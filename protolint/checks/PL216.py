@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from protolint.checks.PL213 import net_inputs
-from protolint.checks.PL214 import broken_in_place
 from protolint.findings import Report, Severity
 
 CODE = "PL216"
@@ -25,17 +23,9 @@ def check(net):
     phases: dict[int, list[str]] = {}
     layers = {}
     for view in net.views:
-        broken = None
         for layer in view.layers:
-            p = layer.param
-            if layer.type not in REJECTS or not p.bottom or not p.top or p.top[0] != p.bottom[0]:
-                continue
-            if view.source(layer, 0) is None and p.bottom[0] not in net_inputs(net):
-                continue  # an unknown bottom aborts first (PL213)
-            if broken is None:
-                broken = broken_in_place(view)
-            if (layer.index, 0) in broken:
-                continue  # not in place after InsertSplits: AppendTop aborts first (PL214)
+            if layer.type not in REJECTS or not view.in_place(layer):
+                continue  # in_place leaves out what aborts earlier (PL213, PL214)
             phases.setdefault(layer.index, []).append(view.phase_name)
             layers[layer.index] = layer
     for index, names in phases.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from protolint.checks.PL213 import net_inputs
-from protolint.checks.PL214 import broken_in_place
 from protolint.findings import Report, Severity
 from protolint.layers import blob_multipliers, loss_weights
 
@@ -118,18 +116,12 @@ def check(net):
         if not view.trains:
             continue
         flows = None
-        broken = None
         for layer in view.layers:
-            p = layer.param
-            if not p.bottom or not p.top or p.top[0] != p.bottom[0] or layer.problems:
-                continue
-            if _mechanism(layer) is None:
-                continue
-            if view.source(layer, 0) is None and p.bottom[0] not in net_inputs(net):
-                continue  # unknown bottom: PL213
-            if broken is None:
-                broken, flows = broken_in_place(view), _gradient_flows(view, net)
-            if (layer.index, 0) in broken or layer.index not in flows:
+            if layer.problems or _mechanism(layer) is None or not view.in_place(layer):
+                continue  # in_place leaves out what aborts earlier (PL213, PL214)
+            if flows is None:
+                flows = _gradient_flows(view, net)
+            if layer.index not in flows:
                 continue
             phases.setdefault(layer.index, []).append(view.phase_name)
             layers[layer.index] = layer

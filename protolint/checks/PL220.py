@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from protolint.findings import Report, Severity
+from protolint.floats import LN_FLT_MAX
 
 CODE = "PL220"
 NAME = "batchnorm-moving-average-fraction"
@@ -14,14 +15,14 @@ TARGET = "net"
 SUMMARY = ("BatchNorm moving_average_fraction > 1 or < 0: the mean and variance used at "
            "TEST are garbage (dominated by the first batches, negative, or inf/NaN)")
 
-LN_FLT_MAX = math.log(3.4028234663852886e38)
-
 
 def _overflow_iteration(f: float) -> int:
     """The iteration n at which the scale factor blobs_[2] = (f^n - 1) / (f - 1) passes
     FLT_MAX in magnitude (|f| > 1; the running sums of statistics above 1 overflow
     sooner)."""
     a = abs(f)
+    if math.isinf(a):
+        return 1  # the first update already overflows
     return max(1, math.ceil((LN_FLT_MAX + math.log(abs(f - 1))) / math.log(a)))
 
 

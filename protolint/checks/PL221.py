@@ -5,12 +5,10 @@ largest entry is off the diagonal."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import lru_cache
 
-from protolint.checks.PL203 import Matrix, read_matrix
-from protolint.checks.PL222 import opaque
 from protolint.findings import Report, Severity
+from protolint.infogain import Analysis, infogain_matrices
+from protolint.shapes import class_count
 
 CODE = "PL221"
 NAME = "infogain-matrix-values"
@@ -18,109 +16,6 @@ SEVERITY = Severity.ERROR
 TARGET = "net"
 SUMMARY = ("infogain matrix with NaN/inf or negative entries, all zeros, all equal, or a "
            "row whose largest entry is off the diagonal")
-
-SHOWN = 3  # entries named in a message
-
-
-@dataclass
-class Analysis:
-    """What one pass over a K x K matrix finds (positions are (row, column, value))."""
-
-    k: int | None  # None: not known (a third-bottom matrix whose prediction shape is unknown)
-    nonfinite: list = field(default_factory=list)
-    nonfinite_count: int = 0
-    negative: list = field(default_factory=list)
-    negative_count: int = 0
-    off_diagonal: list = field(default_factory=list)  # (row, column, value, diagonal)
-    off_diagonal_count: int = 0
-    sums: list = field(default_factory=list)  # row sums (double), when every entry is finite
-    zero: bool = False
-    constant: float | None = None  # the value of a matrix whose entries are all equal
-
-
-@lru_cache(maxsize=8)
-def _analyse(matrix: Matrix) -> Analysis:
-    k = matrix.side
-    values = matrix.values
-    out = Analysis(k)
-    first = values[0] if len(values) else 0.0
-    constant = len(values) > 0
-    for i in range(k):
-        row = values[i * k:(i + 1) * k]
-        total = sum(row)  # in double: finite exactly when every float32 entry is
-        if not math.isfinite(total):
-            bad = [(i, j, v) for j, v in enumerate(row) if not math.isfinite(v)]
-            out.nonfinite_count += len(bad)
-            if len(out.nonfinite) < SHOWN:
-                out.nonfinite.extend(bad[:SHOWN - len(out.nonfinite)])
-            constant = False
-            continue
-        out.sums.append(total)
-        low, high = min(row), max(row)
-        if constant and not (low == high == first):
-            constant = False
-        if low < 0:
-            negative = [(i, j, v) for j, v in enumerate(row) if v < 0]
-            out.negative_count += len(negative)
-            if len(out.negative) < SHOWN:
-                out.negative.extend(negative[:SHOWN - len(out.negative)])
-            continue
-        if high > row[i]:
-            out.off_diagonal_count += 1
-            if len(out.off_diagonal) < SHOWN:
-                out.off_diagonal.append((i, row.index(high), high, row[i]))
-    if out.nonfinite_count:
-        out.sums = []
-    out.zero = constant and first == 0
-    out.constant = first if constant and first != 0 and math.isfinite(first) else None
-    if out.constant is not None:
-        out.off_diagonal, out.off_diagonal_count = [], 0  # reported as a constant matrix
-    return out
-
-
-def analyse(matrix: Matrix | None) -> Analysis | None:
-    """The analysis of a readable K x K matrix file, else None (PL203 owns the rest)."""
-    if matrix is None or matrix.side is None or matrix.side == 0:
-        return None
-    return _analyse(matrix)
-
-
-def classes(view, layer) -> int | None:
-    """K: the size of the prediction's class axis (infogain_loss_param.axis)."""
-    shape = view.shapes.bottom(layer, 0)
-    axis = layer.param.infogain_loss_param.axis
-    if not shape or not -len(shape) <= axis < len(shape):
-        return None
-    return shape[axis]
-
-
-def constant_matrix(view, layer) -> tuple[float, object] | None:
-    """(value, producer) when the matrix is a third bottom holding one value throughout."""
-    if len(layer.param.bottom) < 3:
-        return None
-    edge = view.source(layer, 2)
-    if opaque(view, edge):
-        return None
-    interval = view.ranges.bottom(layer, 2)
-    if math.isnan(interval.low) or math.isnan(interval.high):
-        # Only a filler value is taken at its word: elsewhere NaN is the analysis's own.
-        return (math.nan, edge.layer) if edge.layer.type == "DummyData" else None
-    if interval.low != interval.high:
-        return None
-    return interval.low, edge.layer
-
-
-def matrix_of(net, layer):
-    """(where the matrix is named, what to call it, Analysis) for a file matrix."""
-    param = layer.param.infogain_loss_param
-    if len(layer.param.bottom) >= 3 or not param.HasField("source"):
-        return None
-    path = net.resolve(param.source)
-    found = analyse(read_matrix(path)) if path is not None else None
-    if found is None:
-        return None
-    return layer.location("infogain_loss_param.source"), f"the infogain matrix {param.source}", found
-
 
 def _positions(items, count) -> str:
     shown = ", ".join(f"H[{i}][{j}] = {v:g}" for i, j, v in items)
@@ -191,7 +86,8 @@ def _file_reports(layer, where, name, a: Analysis, dialect: str):
 def _constant_reports(view, layer, value, producer, dialect: str):
     where = layer.location("bottom", 2)
     name = f"the infogain matrix '{layer.param.bottom[2]}' ({producer.type} '{producer.name}')"
-    k = classes(view, layer)
+    found = class_count(view, layer, layer.param.infogain_loss_param.axis)
+    k = found.k if found else None
     if math.isnan(value) or math.isinf(value):
         shown = "NaN" if math.isnan(value) else f"{value:g}"
         yield (where,
@@ -214,17 +110,10 @@ def _constant_reports(view, layer, value, producer, dialect: str):
 
 def check(net):
     dialect = net.doc.config.infogain_input
-    for view in net.views:
-        for layer in view.layers:
-            if layer.type != "InfogainLoss" or layer.problems:
-                continue
-            found = matrix_of(net, layer)
-            if found is not None:
-                reports = _file_reports(layer, *found, dialect)
-            else:
-                constant = constant_matrix(view, layer)
-                if constant is None:
-                    continue
-                reports = _constant_reports(view, layer, *constant, dialect)
-            for where, message, fix in reports:
-                yield Report(where, f"InfogainLoss '{layer.name}': {message}", fix)
+    for view, layer, found, constant in infogain_matrices(net):
+        if found is not None:
+            reports = _file_reports(layer, *found, dialect)
+        else:
+            reports = _constant_reports(view, layer, *constant, dialect)
+        for where, message, fix in reports:
+            yield Report(where, f"InfogainLoss '{layer.name}': {message}", fix)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from protolint.findings import Report, Severity
-from protolint.layers import BVLC_LAYER_TYPES
-from protolint.ranges import UNIT
 
 CODE = "PL222"
 NAME = "multinomial-logistic-on-scores"
@@ -12,57 +10,13 @@ SEVERITY = Severity.ERROR
 TARGET = "net"
 SUMMARY = "MultinomialLogisticLoss fed values outside [0, 1]: negative, unbounded loss"
 
-# Layers whose output values the range analysis cannot bound from the net file: whatever
-# they produce (probabilities included) comes from outside (a file, Python code, a
-# fork's layer), so an unbounded range from them proves nothing.
-_OPAQUE = {"Input", "Python", "Parameter", "HDF5Data", "MemoryData", "Data", "ImageData",
-           "WindowData"}
-# Layers whose output range is computed from their inputs' (protolint/ranges.py): they
-# are only as informative as what they read.
-_DERIVED = {"ReLU", "ELU", "PReLU", "Sigmoid", "TanH", "AbsVal", "BNLL", "Power", "Exp",
-            "Log", "Dropout", "LRN", "Pooling", "SPP", "Im2col", "Eltwise", "Threshold",
-            "Clip", "Swish", "Concat", "Split", "Slice", "Flatten", "Reshape", "Crop",
-            "Tile", "BatchReindex", "Filter"}
-
-
-def opaque(view, edge, seen=None) -> bool:
-    """True when the blob `edge` names (a producer's top, or None for a net input) may
-    hold anything the file does not show, so its range says nothing about its values."""
-    if edge is None:
-        return True
-    layer = edge.layer
-    if layer.type in _OPAQUE or layer.type not in BVLC_LAYER_TYPES or layer.problems:
-        return True
-    if layer.type not in _DERIVED:
-        return False  # learned (InnerProduct, Convolution, Scale, ...) or filled (DummyData)
-    seen = set() if seen is None else seen
-    if layer.index in seen:
-        return False
-    seen.add(layer.index)
-    return any(opaque(view, view.source(layer, i), seen)
-               for i in range(len(layer.param.bottom)))
-
-
-def not_probabilities(view, layer, bottom: int):
-    """(producer layer, range) when `layer`'s bottom `bottom` can hold values outside
-    [0, 1] that the net itself computes (raw scores), else None."""
-    if bottom >= len(layer.param.bottom):
-        return None
-    edge = view.source(layer, bottom)
-    if opaque(view, edge):
-        return None
-    interval = view.ranges.bottom(layer, bottom)
-    if UNIT.low <= interval.low and interval.high <= UNIT.high:
-        return None
-    return edge.layer, interval
-
 
 def check(net):
     for view in net.views:
         for layer in view.layers:
             if layer.type != "MultinomialLogisticLoss" or layer.problems:
                 continue
-            found = not_probabilities(view, layer, 0)
+            found = view.ranges.not_probabilities(layer, 0)
             if found is None:
                 continue
             producer, interval = found

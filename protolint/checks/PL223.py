@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from protolint.findings import Report, Severity
+from protolint.shapes import class_count
 
 CODE = "PL223"
 NAME = "activation-before-loss"
@@ -38,16 +39,9 @@ def _activation(view, layer, kind):
     return edge.layer
 
 
-def _classes(view, layer) -> int | None:
-    shape = view.shapes.bottom(layer, 0)
-    axis = layer.param.softmax_param.axis
-    if not shape or not -len(shape) <= axis < len(shape):
-        return None
-    return shape[axis]
-
-
 def _softmax_effect(view, layer) -> str:
-    k = _classes(view, layer)
+    found = class_count(view, layer, layer.param.softmax_param.axis)
+    k = found.k if found else None
     if k and k > 1:
         floor = math.log1p((k - 1) / math.e)
         bound = f"{k} classes: no class gets more than e/(e + {k - 1}) = " \
@@ -79,7 +73,7 @@ def check(net):
             if activation is None:
                 continue
             effect = _softmax_effect(view, layer) if kind == "Softmax" else _SIGMOID_EFFECT
-            raw = activation.param.bottom[0] if activation.param.bottom else "?"
+            raw = activation.bottom_name(0)
             if raw in activation.param.top:
                 scores = (f"the raw scores, which the in-place {kind} '{activation.name}' "
                           "overwrites: give it a top of its own")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from protolint.findings import Report, Severity
+from protolint.shapes import class_count, shape_text
 
 CODE = "PL225"
 NAME = "dummy-label-out-of-range"
@@ -55,29 +56,19 @@ def _axis_and_ignore(layer):
     return None, None  # MultinomialLogisticLoss: dim = count / num, no ignore label
 
 
-def _fmt(shape) -> str:
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
-
-
-def classes(view, layer, axis) -> tuple[int, str] | None:
-    """(K, how it is known): the size of the prediction's class axis."""
-    shape = view.shapes.bottom(layer, 0)
-    if shape:
-        if axis is None:
-            rest = shape[1:]
-            if all(d is not None for d in rest):
-                return math.prod(rest), f"its input {_fmt(shape)} has {math.prod(rest)} " \
-                    "values per item"
-        elif -len(shape) <= axis < len(shape) and shape[axis] is not None:
-            a = axis + len(shape) if axis < 0 else axis
-            return shape[a], f"its input {_fmt(shape)} has {shape[a]} classes on axis {a}"
-    edge = view.source(layer, 0)
-    if edge is not None and edge.layer.type == "InnerProduct" and axis in (1, None):
-        ip = edge.layer.param.inner_product_param
-        if ip.axis == 1 and ip.HasField("num_output"):
-            return ip.num_output, f"InnerProduct '{edge.layer.name}' has num_output " \
-                f"{ip.num_output}"
-    return None
+def _classes(view, layer, axis) -> tuple[int, str] | None:
+    """(K, how it is known): the size of the prediction's class axis, from its shape or
+    the num_output of the InnerProduct that produces it."""
+    found = class_count(view, layer, axis, producers=("InnerProduct",))
+    if found is None:
+        return None
+    k = found.k
+    if found.shape is None:
+        producer = found.producer
+        return k, f"{producer.type} '{producer.name}' has num_output {k}"
+    if found.axis is None:
+        return k, f"its input {shape_text(found.shape)} has {k} values per item"
+    return k, f"its input {shape_text(found.shape)} has {k} classes on axis {found.axis}"
 
 
 def _label(value: float) -> int | None:
@@ -104,7 +95,7 @@ def check(net):
             label = _label(value)
             if label is not None and ignore is not None and label == ignore:
                 continue
-            found = classes(view, layer, axis)
+            found = _classes(view, layer, axis)
             if found is None:
                 continue
             k, how = found

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from protolint.checks.PL221 import classes, constant_matrix, matrix_of
 from protolint.findings import Report, Severity
+from protolint.infogain import infogain_matrices
+from protolint.shapes import class_count
 
 CODE = "PL226"
 NAME = "infogain-matrix-rows"
@@ -48,33 +49,28 @@ def _describe(sums: list[float], k: int) -> str | None:
 
 
 def check(net):
-    for view in net.views:
-        for layer in view.layers:
-            if layer.type != "InfogainLoss" or layer.problems:
+    for view, layer, found, constant in infogain_matrices(net):
+        if found is not None:
+            where, name, analysis = found
+            if (analysis.nonfinite_count or analysis.negative_count
+                    or len(analysis.sums) != analysis.k):
+                continue  # PL221's: such rows are no weighted distributions
+            text = _describe(analysis.sums, analysis.k)
+        else:
+            value, producer = constant
+            classes = class_count(view, layer, layer.param.infogain_loss_param.axis)
+            if classes is None or not classes.k or not math.isfinite(value) or value < 0:
                 continue
-            found = matrix_of(net, layer)
-            if found is not None:
-                where, name, analysis = found
-                if (analysis.nonfinite_count or analysis.negative_count
-                        or len(analysis.sums) != analysis.k):
-                    continue  # PL221's: such rows are no weighted distributions
-                text = _describe(analysis.sums, analysis.k)
-            else:
-                constant = constant_matrix(view, layer)
-                k = classes(view, layer)
-                if constant is None or not k or not math.isfinite(constant[0]) \
-                        or constant[0] < 0:
-                    continue
-                value, producer = constant
-                where = layer.location("bottom", 2)
-                name = (f"the infogain matrix '{layer.param.bottom[2]}' ({producer.type} "
-                        f"'{producer.name}', every entry {value:g})")
-                text = _describe([k * value] * k, k)
-            if text is None:
-                continue
-            yield Report(
-                where,
-                f"InfogainLoss '{layer.name}': in {name}, {text}",
-                "if the sums are meant as class weights, keep them (and disable PL226 for "
-                "this file); otherwise divide each row by its sum",
-            )
+            k = classes.k
+            where = layer.location("bottom", 2)
+            name = (f"the infogain matrix '{layer.param.bottom[2]}' ({producer.type} "
+                    f"'{producer.name}', every entry {value:g})")
+            text = _describe([k * value] * k, k)
+        if text is None:
+            continue
+        yield Report(
+            where,
+            f"InfogainLoss '{layer.name}': in {name}, {text}",
+            "if the sums are meant as class weights, keep them (and disable PL226 for "
+            "this file); otherwise divide each row by its sum",
+        )

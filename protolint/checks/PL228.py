@@ -1,6 +1,6 @@
 """Log, Power or Exp whose input range reaches values that give inf or NaN."""
 
-from protolint.checks.PL227 import domain_findings
+from protolint.domains import domain_findings
 from protolint.findings import Severity
 
 CODE = "PL228"

@@ -1,6 +1,5 @@
 """LRN across channels with k <= 0 on an input with exact zeros: 0^-beta = inf, NaN."""
 
-from protolint.checks.PL227 import blob_name, exact_zeros, num, phases_note
 from protolint.findings import Report, Severity
 from protolint.floats import f32
 
@@ -17,12 +16,12 @@ def _why(view, layer) -> str | None:
     """Why the divisor reaches 0 (or below) in this view, or None."""
     p = layer.param.lrn_param
     if p.alpha == 0:
-        return f"alpha is 0, so the divisor's base is k = {num(f32(p.k))} at every position"
-    zeros = exact_zeros(view, layer, 0)
+        return f"alpha is 0, so the divisor's base is k = {f32(p.k):g} at every position"
+    zeros = view.ranges.exact_zeros(layer, 0)
     if zeros:
-        return (f"its input '{blob_name(layer, 0)}' has exact zeros ({zeros}), so wherever "
+        return (f"its input '{layer.bottom_name(0)}' has exact zeros ({zeros}), so wherever "
                 f"{p.local_size} neighbouring channels are all 0 the base is k = "
-                f"{num(f32(p.k))}")
+                f"{f32(p.k):g}")
     return None
 
 
@@ -41,14 +40,14 @@ def check(net):
     for entries in found.values():
         view, layer, why = entries[0]
         p = layer.param.lrn_param
-        note = phases_note(layer, [v for v, _, _ in entries], net)
+        note = layer.phases_note([v for v, _, _ in entries])
         negative = (" (and where it is negative, a fractional power of it is NaN)"
                     if f32(p.k) < 0 and not float(p.beta).is_integer() else "")
         yield Report(
             layer.location("lrn_param.k"),
-            f"LRN '{layer.name}'{note} has k = {num(f32(p.k))}: across channels it "
+            f"LRN '{layer.name}'{note} has k = {f32(p.k):g}: across channels it "
             f"multiplies each input by (k + alpha/{p.local_size} * sum of squares of "
-            f"{p.local_size} neighbouring channels)^-{num(p.beta)}; {why}, where "
-            f"0^-{num(p.beta)} = inf and the input 0 times inf is NaN{negative}",
+            f"{p.local_size} neighbouring channels)^-{p.beta:g}; {why}, where "
+            f"0^-{p.beta:g} = inf and the input 0 times inf is NaN{negative}",
             "use a positive k: k: 1 (the default) or k: 2 (AlexNet's value)",
         )

@@ -1,13 +1,10 @@
 """Weights that start at 0 (no weight_filler: the default filler is constant 0) in a net
-trained from scratch, where that keeps the layer from learning.
-
-Also the filler helpers PL232-PL234 share.
-"""
+trained from scratch, where that keeps the layer from learning."""
 
 from __future__ import annotations
 
+from protolint.fillers import WEIGHT_PARAM, fine_tuned, weight_filler, weight_lr
 from protolint.findings import Report, Severity
-from protolint.layers import blob_multipliers
 
 CODE = "PL231"
 NAME = "zero-initialised-weights"
@@ -15,27 +12,6 @@ SEVERITY = Severity.WARNING
 TARGET = "net"
 SUMMARY = ("weights left at the default constant-0 filler where that stops learning: a "
            "ReLU passes no gradient at 0, or the next layer starts at 0 too")
-
-# Layer types whose first learnable blob is a weight matrix filled by `weight_filler`.
-WEIGHT_PARAM = {
-    "Convolution": "convolution_param",
-    "Deconvolution": "convolution_param",
-    "InnerProduct": "inner_product_param",
-    "Embed": "embed_param",
-    "LSTM": "recurrent_param",
-    "RNN": "recurrent_param",
-}
-FILLER_TYPES = ("constant", "gaussian", "positive_unitball", "uniform", "xavier", "msra",
-                "bilinear")  # GetFiller (include/caffe/filler.hpp)
-
-
-def weight_filler(layer):
-    """(field path, FillerParameter) of the layer's weight filler, or None."""
-    owner = WEIGHT_PARAM.get(layer.type)
-    if owner is None:
-        return None
-    return f"{owner}.weight_filler", getattr(layer.param, owner).weight_filler
-
 
 def has_bias(layer) -> bool:
     owner = WEIGHT_PARAM[layer.type]
@@ -57,27 +33,6 @@ def starts_at_zero(layer) -> bool:
         return False
     _, f = found
     return f.type == "constant" and f.value == 0 and f.sparse == -1
-
-
-def weight_lr(layer) -> float:
-    mults = blob_multipliers(layer.param)
-    return mults[0][0] if mults else 0.0
-
-
-def fine_tuned(net, views) -> bool:
-    """Evidence that the net starts from pretrained weights: the solver names `weights`,
-    or a weight layer is frozen (lr_mult 0) without a fixed bilinear filler, which only
-    makes sense when its values come from a model."""
-    if net.solver_pretrained:
-        return True
-    for view in views:
-        for layer in view.layers:
-            found = weight_filler(layer)
-            if found is None or found[1].type == "bilinear":
-                continue
-            if weight_lr(layer) == 0:
-                return True
-    return False
 
 
 # ---------------------------------------------------------------- the walk forward

@@ -4,9 +4,10 @@ Caffe aborts while setting the layer up."""
 
 from __future__ import annotations
 
-from protolint.checks.PL231 import FILLER_TYPES
+from protolint.fillers import FILLER_TYPES
 from protolint.findings import Report, Severity
 from protolint.floats import f32
+from protolint.shapes import shape_text
 
 CODE = "PL232"
 NAME = "filler-aborts"
@@ -121,10 +122,6 @@ _FILLERS = {
 }
 
 
-def _shape_text(shape) -> str:
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
-
-
 def filler_abort(f, shape, conv_weight: bool):
     """(sub-field, reason) when running this filler on a blob of `shape` (None: rank
     unknown; None entries: unknown sizes) fails a CHECK, else None."""
@@ -166,7 +163,7 @@ def filler_abort(f, shape, conv_weight: bool):
     if kind == "bilinear" and not conv_weight and shape is not None:
         if len(shape) != 4:
             return "type", (f"the bilinear filler needs a 4-D filter blob and this blob is "
-                            f"{len(shape)}-D {_shape_text(shape)}: its check "
+                            f"{len(shape)}-D {shape_text(shape)}: its check "
                             "\"blob->num_axes() == 4\" fails (Blob must be 4 dim.)")
         if None not in shape[2:] and shape[2] != shape[3]:
             return "type", (f"the bilinear filler needs a square filter, and this blob is "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from protolint.checks.PL231 import fine_tuned, weight_filler
+from protolint.fillers import fine_tuned, weight_filler
 from protolint.findings import Report, Severity
 from protolint.floats import FLT_MAX, f32
 from protolint.net import TRAIN

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from protolint.checks.PL231 import fine_tuned
+from protolint.fillers import fine_tuned
 from protolint.findings import Report, Severity
 
 CODE = "PL234"
