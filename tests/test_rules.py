@@ -278,3 +278,9 @@ def test_base_lr_too_high_at_the_schedule_peak(tmp_path):
     (message,) = messages_of(lint_text(tmp_path, grows), "PL103")
     assert "the schedule peaks at" in message
     assert "PL103" not in codes(lint_text(tmp_path, grows.replace("max_iter: 1000", "max_iter: 100")))
+
+
+def test_fork_batchnorm_params_are_not_judged(tmp_path):
+    fork = batchnorm("param { lr_mult: 1 }", bn_extra="batch_norm_param { scale_filler { value: 1 } }")
+    found = codes(lint_text(tmp_path, fork))
+    assert "PL002" in found and "PL204" not in found

@@ -13,8 +13,8 @@ STATISTIC_BLOBS = ("mean", "variance", "moving-average factor")
 
 def check(net):
     for layer in net.layers:
-        if layer.type != "BatchNorm":
-            continue
+        if layer.type != "BatchNorm" or layer.problems:
+            continue  # a fork's BatchNorm (e.g. NVIDIA's scale_filler) has learnable blobs
         specs = layer.param.param
         if len(specs) == 3 and not net.inline:
             continue  # the deprecated form Caffe's upgrade zeroes (PL205)
