@@ -136,6 +136,19 @@ class Net:
             return ()
         return tuple(p.input)
 
+    def per_layer(self, judge: Callable[[PhaseNet, Layer], object]
+                  ) -> list[tuple[Layer, list[tuple[PhaseNet, object]]]]:
+        """Every layer on which `judge(view, layer)` answers something truthy in at least
+        one phase view, in file order, with each (view, answer): a finding about a layer
+        is then reported once, naming the phases it holds in."""
+        found: dict[int, tuple[Layer, list]] = {}
+        for view in self.views:
+            for layer in view.layers:
+                answer = judge(view, layer)
+                if answer:
+                    found.setdefault(layer.index, (layer, []))[1].append((view, answer))
+        return [found[i] for i in sorted(found)]
+
     def legacy_location(self, index: int) -> Location:
         """Where the `index`-th `layers { ... }` entry of a V0/V1 file starts."""
         nodes = [f for f in self.root.all("layers") if f.kind == MESSAGE]

@@ -27,18 +27,15 @@ def check(net):
     about the whole net (fine-tuning or not), and the other layers are listed."""
     if net.solver_pretrained:
         return  # fine-tuning from `weights`: frozen statistics are the point
-    frozen = {}
-    for view in net.views:
-        if not view.trains:
-            continue
-        for layer in view.layers:
-            bn = layer.param.batch_norm_param
-            if (layer.type == "BatchNorm" and bn.HasField("use_global_stats")
-                    and bn.use_global_stats and not _frozen_scale_follows(view, layer)):
-                frozen.setdefault(layer.index, layer)
+    def judge(view, layer) -> bool:
+        bn = layer.param.batch_norm_param
+        return (view.trains and layer.type == "BatchNorm" and bn.HasField("use_global_stats")
+                and bn.use_global_stats and not _frozen_scale_follows(view, layer))
+
+    frozen = [layer for layer, _ in net.per_layer(judge)]
     if not frozen:
         return
-    first, *others = frozen.values()
+    first, *others = frozen
     more = f" (as do {len(others)} more BatchNorm layers)" if others else ""
     yield Report(
         first.location("batch_norm_param.use_global_stats"),

@@ -42,17 +42,15 @@ def _effect(pool: int, win: Windows) -> str:
 
 def check(net):
     """One finding per layer, naming each input size (and its phases) that empties a window."""
-    found: dict[int, dict[Windows, list[str]]] = {}
-    layers = {}
-    for view in net.views:
-        for layer in view.layers:
-            win = windows(view, layer)
-            if win is None or not win.empty:
-                continue
-            layers[layer.index] = layer
-            found.setdefault(layer.index, {}).setdefault(win, []).append(view.phase_name)
-    for index, by_size in found.items():
-        layer = layers[index]
+
+    def judge(view, layer):
+        win = windows(view, layer)
+        return win if win is not None and win.empty else None
+
+    for layer, hits in net.per_layer(judge):
+        by_size: dict[Windows, list[str]] = {}
+        for view, win in hits:
+            by_size.setdefault(win, []).append(view.phase_name)
         q = layer.param.pooling_param
         g = pooling_geometry(q)
         kind = "MAX" if q.pool == MAX else "AVE"

@@ -20,16 +20,10 @@ REJECTS = {
 
 
 def check(net):
-    phases: dict[int, list[str]] = {}
-    layers = {}
-    for view in net.views:
-        for layer in view.layers:
-            if layer.type not in REJECTS or not view.in_place(layer):
-                continue  # in_place leaves out what aborts earlier (PL213, PL214)
-            phases.setdefault(layer.index, []).append(view.phase_name)
-            layers[layer.index] = layer
-    for index, names in phases.items():
-        layer = layers[index]
+    # in_place leaves out what aborts earlier (PL213, PL214)
+    found = net.per_layer(lambda view, layer: layer.type in REJECTS and view.in_place(layer))
+    for layer, hits in found:
+        names = [view.phase_name for view, _ in hits]
         blob = layer.param.top[0]
         yield Report(
             layer.location("top"),

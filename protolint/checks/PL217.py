@@ -110,23 +110,19 @@ def _gradient_flows(view, net) -> set[int]:
 
 
 def check(net):
-    phases: dict[int, list[str]] = {}
-    layers = {}
-    for view in net.views:
-        if not view.trains:
-            continue
-        flows = None
-        for layer in view.layers:
-            if layer.problems or _mechanism(layer) is None or not view.in_place(layer):
-                continue  # in_place leaves out what aborts earlier (PL213, PL214)
-            if flows is None:
-                flows = _gradient_flows(view, net)
-            if layer.index not in flows:
-                continue
-            phases.setdefault(layer.index, []).append(view.phase_name)
-            layers[layer.index] = layer
-    for index, names in phases.items():
-        layer = layers[index]
+    flows: dict = {}  # per view: the layers a gradient flows back through
+
+    def judge(view, layer) -> bool:
+        if not view.trains or layer.problems or _mechanism(layer) is None:
+            return False
+        if not view.in_place(layer):
+            return False  # in_place leaves out what aborts earlier (PL213, PL214)
+        if view not in flows:
+            flows[view] = _gradient_flows(view, net)
+        return layer.index in flows[view]
+
+    for layer, hits in net.per_layer(judge):
+        names = [view.phase_name for view, _ in hits]
         blob = layer.param.top[0]
         yield Report(
             layer.location("top"),

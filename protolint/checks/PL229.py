@@ -26,21 +26,18 @@ def _why(view, layer) -> str | None:
 
 
 def check(net):
-    found: dict[int, list] = {}
-    for view in net.views:
-        for layer in view.layers:
-            if layer.type != "LRN" or layer.problems or not layer.param.bottom:
-                continue
-            p = layer.param.lrn_param
-            if p.norm_region != _ACROSS_CHANNELS or p.beta <= 0 or f32(p.k) > 0:
-                continue
-            why = _why(view, layer)
-            if why:
-                found.setdefault(layer.index, []).append((view, layer, why))
-    for entries in found.values():
-        view, layer, why = entries[0]
+    def judge(view, layer):
+        if layer.type != "LRN" or layer.problems or not layer.param.bottom:
+            return None
         p = layer.param.lrn_param
-        note = layer.phases_note([v for v, _, _ in entries])
+        if p.norm_region != _ACROSS_CHANNELS or p.beta <= 0 or f32(p.k) > 0:
+            return None
+        return _why(view, layer)
+
+    for layer, hits in net.per_layer(judge):
+        why = hits[0][1]
+        p = layer.param.lrn_param
+        note = layer.phases_note([view for view, _ in hits])
         negative = (" (and where it is negative, a fractional power of it is NaN)"
                     if f32(p.k) < 0 and not float(p.beta).is_integer() else "")
         yield Report(
