@@ -19,7 +19,7 @@ from protolint import __version__, baseline
 from protolint.catalogue import pages
 from protolint.checks import all_rules
 from protolint.config import ConfigError
-from protolint.document import NET, SOLVER, Document
+from protolint.document import NET, SOLVER
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, matches, run
@@ -218,6 +218,20 @@ def make_baseline(paths, select, ignore, config_path, roots, input_shape, output
     sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
 
 
+def _open(project: Project, name: str, kind: str):
+    """Load the one file a command works on, which must parse and be of `kind`."""
+    try:
+        doc = project.document(Path(name), name)
+    except OSError as exc:
+        raise Failure(f"{name}: {exc.strerror or exc}") from None
+    if doc.syntax_error is not None:
+        line, column = doc.lines.position(doc.syntax_error.start)
+        raise Failure(f"{name}:{line}:{column}: syntax error: {doc.syntax_error.message}")
+    if doc.kind != kind:
+        raise Failure(f"{name}: not a {kind} file (it has no {kind} fields)")
+    return doc
+
+
 def _json_number(x: float):
     """A float32 rate as the shortest decimal that reads back as the same float32; JSON
     has no NaN or infinity, so those become the strings "NaN", "Infinity", "-Infinity"."""
@@ -241,15 +255,7 @@ def _json_number(x: float):
               show_default=True)
 def schedule(solver, at, fmt) -> None:
     """Print the learning rate Caffe uses at given iterations of a solver."""
-    try:
-        doc = Document.read(Path(solver), solver)
-    except OSError as exc:
-        raise Failure(f"{solver}: {exc.strerror or exc}") from None
-    if doc.syntax_error is not None:
-        line, column = doc.lines.position(doc.syntax_error.start)
-        raise Failure(f"{solver}:{line}:{column}: syntax error: {doc.syntax_error.message}")
-    if doc.kind != SOLVER:
-        raise Failure(f"{solver}: not a solver file (it has no solver fields)")
+    doc = _open(Project(), solver, SOLVER)
     plan = Schedule(doc.message)
     points = sorted(set(at)) if at else default_points(plan)
     rates = [] if plan.abort else [(k, plan.rate(k)) for k in points]
@@ -285,15 +291,8 @@ def _dims(shape) -> list | None:
 def shapes(net, phase, input_shape, fmt) -> None:
     """Print every blob's shape, layer by layer, as Caffe builds the net."""
     project = Project(input_shapes=_input_shapes(input_shape))
-    try:
-        doc = project.lint_file(Path(net), net)
-    except OSError as exc:
-        raise Failure(f"{net}: {exc.strerror or exc}") from None
-    if doc.syntax_error is not None:
-        line, column = doc.lines.position(doc.syntax_error.start)
-        raise Failure(f"{net}:{line}:{column}: syntax error: {doc.syntax_error.message}")
-    if doc.kind != NET:
-        raise Failure(f"{net}: not a net file (it has no net fields)")
+    doc = _open(project, net, NET)
+    project.lint_file(doc.path, doc.display)
     wanted = TRAIN if phase.upper() == "TRAIN" else TEST
     view = next(v for v in project.nets[0].views if v.phase == wanted)
     result = view.shapes
