@@ -489,9 +489,12 @@ def test_a_long_report_copies_the_why_when_opened(browser, project, monkeypatch,
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         pg.goto(path.as_uri())
+        from playwright.sync_api import expect
+
         finding = pg.locator("article.finding[data-code=PL204]").first
         finding.locator("details.why > summary").click()
-        assert why in finding.locator("details.why").inner_text()
+        # The copy happens in the details' toggle event, after the click returns: wait for it.
+        expect(finding.locator("details.why")).to_contain_text(why, timeout=5000)
         assert errors == []
     finally:
         context.close()
