@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -91,20 +92,40 @@ def _lint_options(command):
                      help="Another directory to look for files a solver names (repeatable)."),
         click.option("--input-shape", "input_shape", multiple=True, metavar="BLOB=N,C,H,W",
                      help=INPUT_SHAPE_HELP),
+        click.option("--data", "data", is_flag=True,
+                     help="Also open the data sources the nets name (LMDB, LevelDB, HDF5, "
+                          "image lists, mean files; read-only) and check what they hold."),
+        click.option("--data-sample", "data_sample", type=click.IntRange(min=1), metavar="N",
+                     help="With --data: check N records spread over each source instead of all."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _run(paths, select, ignore, config_path, roots, input_shape):
+@contextmanager
+def _progress_bar(source, expected: int | None):
+    """A progress bar on standard error while a data source is read, on a terminal only."""
+    if not sys.stderr.isatty() or not expected:
+        yield None
+        return
+    with click.progressbar(length=expected, label=f"reading {source.name}", file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _run(paths, select, ignore, config_path, roots, input_shape, data=False, data_sample=None):
     """One lint run from the shared options; usage and I/O problems end it with exit 2."""
+    if data_sample is not None and not data:
+        raise click.BadParameter("needs --data", param_hint="--data-sample")
     options = Options(
         select=_codes(select, "--select") or None,
         ignore=_codes(ignore, "--ignore"),
         config=Path(config_path) if config_path else None,
         roots=[Path(r) for r in roots],
         input_shapes=_input_shapes(input_shape),
+        data=data,
+        data_sample=data_sample,
+        data_progress=_progress_bar,
     )
     for root in options.roots:
         if not root.is_dir():
@@ -175,8 +196,8 @@ def _rendered(fmt: str, result, color: bool) -> str:
               show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
-def lint(paths, select, ignore, config_path, roots, input_shape, fmt, output, extra_outputs,
-         baseline_path, fail_on, color) -> None:
+def lint(paths, select, ignore, config_path, roots, input_shape, data, data_sample, fmt, output,
+         extra_outputs, baseline_path, fail_on, color) -> None:
     """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
     targets = _format_targets(extra_outputs)
     known = None
@@ -185,7 +206,7 @@ def lint(paths, select, ignore, config_path, roots, input_shape, fmt, output, ex
             known = baseline.load(Path(baseline_path))
         except baseline.BaselineError as exc:
             raise Failure(str(exc)) from None
-    result = _run(paths, select, ignore, config_path, roots, input_shape)
+    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample)
     if known is not None:
         result.findings = baseline.new_findings(result.findings, known)
     use_color = color == "always" or (
@@ -209,9 +230,10 @@ def lint(paths, select, ignore, config_path, roots, input_shape, fmt, output, ex
 @_lint_options
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The baseline file to write (e.g. .protolint-baseline.json).")
-def make_baseline(paths, select, ignore, config_path, roots, input_shape, output) -> None:
+def make_baseline(paths, select, ignore, config_path, roots, input_shape, data, data_sample,
+                  output) -> None:
     """Record today's findings, so that `lint --baseline FILE` reports only new ones."""
-    result = _run(paths, select, ignore, config_path, roots, input_shape)
+    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample)
     target = _writable(result, output, "--output")
     _write(target, baseline.dumps(result.findings), "--output")
     click.echo(f"protolint: recorded {len(result.findings)} findings in {output}", err=True)

@@ -7,6 +7,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, ContextManager
 
 from protolint.checks import Rule, all_rules
 from protolint.config import Config, Finder
@@ -24,6 +25,10 @@ class Options:
     roots: list[Path] = field(default_factory=list)
     cwd: Path | None = None
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    data: bool = False  # open the data sources the nets name (--data)
+    data_sample: int | None = None  # check this many records per source, spread over it
+    # (source, records expected or None) -> a context giving an update(n) callable, or None
+    data_progress: Callable[[object, int | None], ContextManager] | None = None
 
 
 @dataclass
@@ -90,6 +95,8 @@ def _run(paths: list[str], options: Options) -> Result:
     project.expect(files)
     for path, display in files:
         project.lint_file(path, display)
+    if options.data:
+        _inspect_data(project, options)
     keep = _Filter(options)
     rules = all_rules()
     errors: list[str] = []
@@ -126,6 +133,23 @@ def _run(paths: list[str], options: Options) -> Result:
             unique.setdefault((kept.sort_key(), kept.location.end), kept)
     return Result(sorted(unique.values(), key=Finding.sort_key),
                   list(project.documents.values()), errors, project)
+
+
+def _inspect_data(project: Project, options: Options) -> None:
+    """Read the data sources every net names (only with --data: it reads data files,
+    which can be large), into `net.data_reports` for the data rules."""
+    from protolint.data import expected_records, find_sources, inspect_source
+
+    for net in project.nets:
+        reports = []
+        for source in find_sources(net):
+            if options.data_progress is None:
+                reports.append(inspect_source(source, options.data_sample))
+                continue
+            expected = expected_records(source, options.data_sample)
+            with options.data_progress(source, expected) as update:
+                reports.append(inspect_source(source, options.data_sample, update))
+        net.data_reports = reports
 
 
 def worst(findings: list[Finding]) -> Severity | None:

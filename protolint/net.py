@@ -121,6 +121,7 @@ class Net:
         self.states: list = []
         self.solver_trained = False
         self.solver_pretrained = False  # a solver that trains it loads `weights` first
+        self.data_reports = None  # what its data sources hold (protolint.data), with --data
 
     def location(self) -> Location:
         return Location(self.doc, self.root.start, self.root.start + 1)
