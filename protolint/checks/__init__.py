@@ -2,7 +2,8 @@
 
 Each module defines CODE, NAME (a short kebab-case name), SEVERITY, TARGET (what its
 `check` receives: "document", "net", "solver" or a suppression "directive"), SUMMARY (one line), and
-`check(target)` yielding `Report`s. Why each rule exists, with bad and good examples,
+`check(target)` yielding `Report`s. A rule about the data a net reads sets NEEDS_DATA = True:
+it only has something to say with `--data` (net.data_reports). Why each rule exists, with bad and good examples,
 is in the catalogue: `rules/<CODE>.md` at the repository root.
 """
 
@@ -27,6 +28,7 @@ class Rule:
     target: str
     summary: str
     check: Callable[[object], Iterable[Report]]
+    needs_data: bool = False
 
 
 @cache
@@ -36,7 +38,7 @@ def all_rules() -> dict[str, Rule]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         rule = Rule(module.CODE, module.NAME, module.SEVERITY, module.TARGET,
-                    module.SUMMARY, module.check)
+                    module.SUMMARY, module.check, getattr(module, "NEEDS_DATA", False))
         if rule.code != info.name or rule.target not in TARGETS:
             raise RuntimeError(f"rule module {info.name} is inconsistent")
         rules[rule.code] = rule
