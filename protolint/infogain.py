@@ -9,63 +9,27 @@ its values.
 from __future__ import annotations
 
 import math
-import os
-from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from google.protobuf.message import DecodeError
-
-from protolint.schema import caffe_pb2
+from protolint.data.blob import Blob, read_blob
 
 SHOWN = 3  # positions an Analysis keeps of each kind (the rest are only counted)
 
 
-@dataclass(frozen=True, eq=False)  # identity hash: analyses are cached per file read
-class Matrix:
-    """An infogain matrix file as Blob::FromProto reads it: the entry count its shape
-    gives, and its values as float32 (Caffe copies `double_data`, when present, into a
-    float blob). `values` is None when the value count differs from the shape's (a
-    CHECK in FromProto)."""
-
-    count: int
-    values: array | None  # float32 ('f'), row-major: H[i][j] is values[i * K + j]
-
-    @property
-    def side(self) -> int | None:
-        """K when the matrix holds K x K values, else None."""
-        if self.values is None:
-            return None
-        k = math.isqrt(self.count)
-        return k if k * k == self.count else None
-
-
-@lru_cache(maxsize=8)
-def _read(filename: str, mtime: int, size: int) -> Matrix | None:
-    blob = caffe_pb2().BlobProto()
-    try:
-        with open(filename, "rb") as f:  # read-only: the file is never written
-            blob.ParseFromString(f.read())
-    except (OSError, ValueError, RuntimeError, DecodeError):
+def side(matrix: Blob) -> int | None:
+    """K when the matrix holds K x K values (as many as its shape asks for), else None."""
+    if matrix.values is None:
         return None
-    legacy = ("num", "channels", "height", "width")
-    if any(blob.HasField(name) for name in legacy):
-        count = math.prod(getattr(blob, name) for name in legacy)
-    else:
-        count = math.prod(blob.shape.dim)
-    # array('f') rounds like a C cast to float (out-of-range doubles become inf) and keeps
-    # a K x K matrix compact (4 bytes an entry, K in the thousands is fine).
-    values = array("f", blob.double_data if len(blob.double_data) else blob.data)
-    return Matrix(count, values if len(values) == count else None)
+    k = math.isqrt(matrix.count)
+    return k if k * k == matrix.count else None
 
 
-def read_matrix(path) -> Matrix | None:
-    """The BlobProto file at `path`, or None when it cannot be read as one."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return _read(str(path), st.st_mtime_ns, st.st_size)
+def read_matrix(path) -> Blob | None:
+    """The BlobProto file at `path` as Blob::FromProto reads it (cached per file version),
+    or None when it cannot be read as one."""
+    blob = read_blob(path)
+    return None if isinstance(blob, str) else blob
 
 
 @dataclass
@@ -84,9 +48,9 @@ class Analysis:
     constant: float | None = None  # the value of a matrix whose entries are all equal
 
 
-@lru_cache(maxsize=8)
-def _analyse(matrix: Matrix) -> Analysis:
-    k = matrix.side
+@lru_cache(maxsize=8)  # blobs hash by identity, and read_blob returns one per file version
+def _analyse(matrix: Blob) -> Analysis:
+    k = side(matrix)
     values = matrix.values
     out = Analysis(k)
     first = values[0] if len(values) else 0.0
@@ -124,9 +88,9 @@ def _analyse(matrix: Matrix) -> Analysis:
     return out
 
 
-def analyse(matrix: Matrix | None) -> Analysis | None:
+def analyse(matrix: Blob | None) -> Analysis | None:
     """The analysis of a readable K x K matrix file, else None (PL203 owns the rest)."""
-    if matrix is None or matrix.side is None or matrix.side == 0:
+    if matrix is None or not side(matrix):
         return None
     return _analyse(matrix)
 

@@ -99,9 +99,11 @@ class Net:
 
     def __init__(self, doc: Document, param, root: Message, *, upgrade: bool,
                  resolve: Callable[[str], Path | None] = lambda name: None,
+                 locate: Callable[[str], tuple[Path | None, list[Path]]] = lambda name: (None, []),
                  input_shapes: dict[str, tuple[int, ...]] | None = None):
         self.doc = doc
-        self.resolve = resolve  # a file the net names (a data source, a matrix) -> its path
+        self.resolve = resolve  # a file the net names (a matrix, a list file) -> its path
+        self.locate = locate  # the same for a file or directory, with every place tried
         self.input_shapes = input_shapes or {}  # --input-shape: what the files cannot tell
         self.root = root
         self.inline = not upgrade  # written inside a solver, which Caffe never upgrades

@@ -97,6 +97,7 @@ class Project:
         if net is None:
             net = Net(doc, doc.message, doc.tree.root, upgrade=True,
                       resolve=lambda name: self.resolve(name, doc.path)[0],
+                      locate=lambda name: self.locate(name, doc.path),
                       input_shapes=self.input_shapes)
             self._file_nets[key] = net
             self.nets.append(net)
@@ -115,6 +116,7 @@ class Project:
                 param = param[index]
             net = Net(doc, param, f.value, upgrade=False,
                       resolve=lambda name: self.resolve(name, doc.path)[0],
+                      locate=lambda name: self.locate(name, doc.path),
                       input_shapes=self.input_shapes)
             self._inline_nets[key] = net
             self.nets.append(net)
@@ -125,6 +127,11 @@ class Project:
         every place tried."""
         candidates = search_paths(name, self.cwd, owner.resolve().parent, self.roots)
         return next((c for c in candidates if c.is_file()), None), candidates
+
+    def locate(self, name: str, owner: Path) -> tuple[Path | None, list[Path]]:
+        """Like resolve, for a path that may name a directory (an LMDB or LevelDB)."""
+        candidates = search_paths(name, self.cwd, owner.resolve().parent, self.roots)
+        return next((c for c in candidates if c.exists()), None), candidates
 
     def net_file(self, name: str, solver_path: Path) -> tuple[Net | None, list[str], str]:
         """Find and load a net file a solver names: (net, places searched, problem)."""
