@@ -284,3 +284,28 @@ def test_fork_batchnorm_params_are_not_judged(tmp_path):
     fork = batchnorm("param { lr_mult: 1 }", bn_extra="batch_norm_param { scale_filler { value: 1 } }")
     found = codes(lint_text(tmp_path, fork))
     assert "PL002" in found and "PL204" not in found
+
+
+@pytest.mark.parametrize("layer, field", [
+    ('type: "Data" transform_param { mean_file: "m.binaryproto" mean_value: 1 }', "mean_value"),
+    ('type: "ImageData" transform_param { mean_file: "m.binaryproto" mean_value: 1 }', "mean_value"),
+    ('type: "Data" transform_param { force_color: true force_gray: true }', "force_gray"),
+    ('type: "HDF5Data" transform_param { }', "transform_param"),
+    ('type: "HDF5Data" transform_param { scale: 0.5 }', "transform_param"),
+])
+def test_data_transform_refused(tmp_path, layer, field):
+    text = f'layer {{ name: "d" {layer} top: "data" top: "label" }}\n'
+    found = [f for f in lint_text(tmp_path, text) if f.code == "PL235"]
+    assert len(found) == 1
+    assert found[0].location.doc.text[found[0].location.start:].startswith(field.split(".")[-1])
+
+
+@pytest.mark.parametrize("layer", [
+    'type: "Data" transform_param { mean_value: 1 mean_value: 2 }',
+    'type: "Data" transform_param { mean_file: "m.binaryproto" }',
+    'type: "Input" transform_param { mean_file: "m.binaryproto" mean_value: 1 }',  # no transformer
+    'type: "HDF5Data" hdf5_data_param { source: "list.txt" batch_size: 2 }',
+])
+def test_data_transform_accepted(tmp_path, layer):
+    text = f'layer {{ name: "d" {layer} top: "data" top: "label" }}\n'
+    assert "PL235" not in codes(lint_text(tmp_path, text))
