@@ -603,3 +603,187 @@ def test_inspect_source_directly(tmp_path):
     assert report.records.checked == 2 and report.sampled
     with pytest.raises(ValueError):
         inspect_source(source, sample=0)
+
+
+# ------------------------------------------------------------------ first record per label
+
+def test_first_record_of_each_label_on_every_path(monkeypatch):
+    """LabelStats.first names the earliest record holding each label, whether the batch
+    decoder takes the fast path (templates), hands records over, or parses each one."""
+    rng = np.random.default_rng(11)
+    pb = caffe_pb2()
+    values = []
+    for i in range(400):
+        kind = i % 5
+        if kind == 0:  # another layout: the per-record path
+            head = pb.Datum(label=int(rng.integers(0, 40))).SerializeToString()
+            values.append(head + datum(1, 2, 2, data=rng.integers(0, 256, 4, dtype=np.uint8)))
+        elif kind == 1:  # long tails: np.unique over them
+            values.append(datum(1, 2, 2, label=int(rng.integers(-3, 100000)),
+                                data=rng.integers(0, 256, 4, dtype=np.uint8)))
+        else:  # short tails: the histogram of their last byte
+            values.append(datum(1, 2, 2, label=int(rng.integers(0, 40)),
+                                data=rng.integers(0, 256, 4, dtype=np.uint8)))
+    expected: dict = {}
+    for i, value in enumerate(values):
+        expected.setdefault(pb.Datum.FromString(value).label, i)
+
+    def firsts(how: str) -> dict:
+        if how == "slow":
+            monkeypatch.setattr(datum_module, "_template", lambda record, datum_type: None)
+        else:
+            monkeypatch.undo()
+        out = RecordsBuilder()
+        decoder = DatumDecoder(out)
+        for start in range(0, len(values), 64):
+            batch = values[start:start + 64]
+            if how == "joined":
+                decoder.joined(b"".join(batch), [len(v) for v in batch], Refs(start))
+            else:
+                decoder.batch(batch, Refs(start))
+        labels = out.result(len(values), False).labels
+        assert set(labels.first) == set(labels.counts)
+        return {value: ref.index for value, ref in labels.first.items()}
+
+    assert firsts("batch") == firsts("joined") == firsts("slow") == expected
+
+
+def test_first_record_of_each_label_is_bounded_and_merged():
+    from protolint.data.model import RecordRef as Ref
+    from protolint.data.stats import MAX_LABELS, LabelAccumulator
+
+    early, late = LabelAccumulator(), LabelAccumulator()
+    late.add_floats(np.array([5, 7, 5], np.float32), lambda r: Ref(10 + r))
+    early.add_floats(np.array([np.nan, 5, 2.5], np.float32), lambda r: Ref(r))
+    late.merge(early)  # merged in another order than read
+    result = late.result()
+    assert {v: r.index for v, r in result.first.items()} == {2.5: 2, 5: 1, 7: 11}
+    many = LabelAccumulator()
+    many.add_floats(np.arange(MAX_LABELS + 10, dtype=np.float32), lambda r: Ref(r))
+    result = many.result()
+    assert len(result.first) == len(result.counts) == MAX_LABELS and result.other == 10
+
+
+def test_first_record_of_each_label_is_named_by_its_key(tmp_path):
+    items = [(b"%03d_img" % i, datum(1, 1, 1, label=[3, 1, 3, 0, 1, 2][i], data=[i]))
+             for i in range(6)]
+    write_lmdb(tmp_path / "fixture" / "l_lmdb", items)
+    net = load_net(tmp_path, data_layer("fixture/l_lmdb"))
+    labels = only(inspect_net(net)).records.labels  # a full scan reads no key: filled after
+    assert labels.first == {0: RecordRef(3, "003_img"), 1: RecordRef(1, "001_img"),
+                            2: RecordRef(5, "005_img"), 3: RecordRef(0, "000_img")}
+
+
+def test_first_record_of_each_label_in_hdf5_files(tmp_path):
+    _hdf5_fixture(tmp_path)
+    net = load_net(tmp_path, 'layer { name: "h" type: "HDF5Data" top: "data" top: "label"\n'
+                             '  hdf5_data_param { source: "fixture/list.txt" batch_size: 2 } }\n')
+    h5 = only(inspect_net(net)).hdf5
+    assert h5.datasets["label"].labels.first == {
+        0: RecordRef(0, "fixture/a.h5 row 0"), 1: RecordRef(1, "fixture/a.h5 row 1"),
+        2: RecordRef(2, "fixture/a.h5 row 2"), 1.5: RecordRef(6, "fixture/b.h5 row 0")}
+    assert h5.files[1].datasets["label"].labels.first[2] == RecordRef(8, "fixture/b.h5 row 2")
+
+
+# ------------------------------------------------------------------ sampling an LMDB
+
+def test_sampling_lmdb_with_unnumbered_keys_reads_the_spread_positions(tmp_path):
+    items = [(b"img_%05d" % i, datum(1, 1, 1, label=i, data=[0])) for i in range(100)]
+    write_lmdb(tmp_path / "fixture" / "u_lmdb", items)
+    net = load_net(tmp_path, data_layer("fixture/u_lmdb"))
+    rec = only(inspect_net(net, sample=10)).records
+    assert rec.checked == 10 and rec.sampled and rec.total == 100
+    assert sorted(rec.labels.counts) == list(range(0, 100, 10))
+    assert rec.labels.first[30] == RecordRef(30, "img_00030")
+
+
+# ------------------------------------------------------------------ force_color / force_gray
+
+def _grey_png(size=(5, 3)) -> bytes:
+    Image = pytest.importorskip("PIL.Image")
+    buf = io.BytesIO()
+    Image.new("L", size, 7).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_encoded_datums_are_decoded_as_each_layer_asks(tmp_path):
+    png = _grey_png()
+    write_lmdb(tmp_path / "fixture" / "enc_lmdb",
+               [(b"%02d" % i, datum(label=i, data=png, encoded=True)) for i in range(3)])
+    net = load_net(tmp_path, (
+        data_layer("fixture/enc_lmdb", name="native")
+        + data_layer("fixture/enc_lmdb", name="color",
+                     extra="transform_param { force_color: true }")
+        + data_layer("fixture/enc_lmdb", name="gray",
+                     extra="transform_param { force_gray: true }")
+        + data_layer("fixture/enc_lmdb", name="both",
+                     extra="transform_param { force_color: true force_gray: true }")))
+    reports = inspect_net(net)
+    assert [[u.layer.name for u in r.uses] for r in reports] == [
+        ["native", "both"], ["color"], ["gray"]]
+    assert [list(r.records.shapes) for r in reports] == [[(1, 3, 5)], [(3, 3, 5)], [(1, 3, 5)]]
+    color = reports[1].records.values
+    assert [(c.min, c.max) for c in color.channels] == [(7, 7)] * 3
+
+
+def test_sources_without_encoded_records_are_read_once_whatever_the_flags(tmp_path, monkeypatch):
+    from protolint.data import engine
+
+    write_lmdb(tmp_path / "fixture" / "raw_lmdb",
+               [(b"%02d" % i, datum(1, 1, 1, label=i, data=[i])) for i in range(3)])
+    reads = []
+    real = engine._read
+    monkeypatch.setattr(engine, "_read", lambda *a: reads.append(a[0]) or real(*a))
+    net = load_net(tmp_path, data_layer("fixture/raw_lmdb", name="a")
+                   + data_layer("fixture/raw_lmdb", name="b",
+                                extra="transform_param { force_color: true }"))
+    reports = inspect_net(net)
+    assert len(reports) == 2 and len(reads) == 1
+    assert reports[0].records is reports[1].records
+
+
+# ------------------------------------------------------------------ HDF5: what Caffe loads
+
+def test_hdf5_datasets_without_values_are_not_loadable(tmp_path):
+    fixture = tmp_path / "fixture"
+    fixture.mkdir()
+    with h5py.File(fixture / "ok.h5", "w") as f:
+        f["data"] = np.ones((4, 2), np.float32)
+        f["label"] = np.zeros(4, np.float32)
+    with h5py.File(fixture / "zero_width.h5", "w") as f:  # 5 rows of no values
+        f["data"] = np.ones((5, 0), np.float32)
+        f["label"] = np.zeros(5, np.float32)
+    with h5py.File(fixture / "zero_rows.h5", "w") as f:
+        f["data"] = np.ones((0, 2), np.float32)
+        f["label"] = np.zeros(0, np.float32)
+    (fixture / "list.txt").write_text("fixture/ok.h5 fixture/zero_width.h5 fixture/zero_rows.h5")
+    net = load_net(tmp_path, 'layer { name: "h" type: "HDF5Data" top: "data" top: "label"\n'
+                             '  hdf5_data_param { source: "fixture/list.txt" batch_size: 2 } }\n')
+    h5 = only(inspect_net(net)).hdf5
+    ok, width, rows = h5.files
+    assert not ok.problem and width.problem and rows.problem
+    assert width.datasets["data"].fails == rows.datasets["data"].fails == "empty"
+    assert h5.total == h5.checked == 4
+    assert h5.datasets["data"].rows == 4 and h5.datasets["label"].labels.total == 4
+
+
+def test_hdf5_checks_come_in_caffes_order(tmp_path):
+    fixture = tmp_path / "fixture"
+    fixture.mkdir()
+    with h5py.File(fixture / "a.h5", "w") as f:
+        f["data"] = np.array(b"text")  # a scalar string: the axes are checked first
+        f["label"] = np.zeros(3, np.float32)
+    with h5py.File(fixture / "b.h5", "w") as f:
+        f["data"] = np.ones((0, 2), np.float32)  # the first top fails before the second
+        f["labels"] = np.zeros(3, np.float32)
+    with h5py.File(fixture / "c.h5", "w") as f:
+        f["data"] = np.ones((3, 2), np.float32)
+        f["label"] = np.array([b"a", b"b"])  # a type Caffe refuses, before the rows check
+    (fixture / "list.txt").write_text("fixture/a.h5 fixture/b.h5 fixture/c.h5")
+    net = load_net(tmp_path, 'layer { name: "h" type: "HDF5Data" top: "data" top: "label"\n'
+                             '  hdf5_data_param { source: "fixture/list.txt" batch_size: 2 } }\n')
+    a, b, c = only(inspect_net(net)).hdf5.files
+    assert a.datasets["data"].fails == "scalar" and "scalar" in a.problem
+    assert b.datasets["data"].fails == "empty" and b.datasets["label"].fails == "missing"
+    assert "no values" in b.problem
+    assert c.datasets["label"].fails == "dtype" and "Unsupported datatype" in c.problem

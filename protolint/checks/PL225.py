@@ -3,8 +3,7 @@ release builds of Caffe read, and write, out of bounds."""
 
 from __future__ import annotations
 
-import math
-
+from protolint.data.labels import axis_and_ignore, cast
 from protolint.findings import Report, Severity
 from protolint.shapes import class_count, shape_text
 
@@ -15,7 +14,6 @@ TARGET = "net"
 SUMMARY = ("constant label outside [0, K) for the classifier it feeds: Caffe only checks "
            "it in debug builds, release builds read out of bounds")
 
-INT_MIN, INT_MAX = -2**31, 2**31 - 1
 
 # What a release build does with a label outside [0, K), by layer type.
 _EFFECT = {
@@ -40,22 +38,6 @@ _EFFECT = {
 }
 
 
-def _axis_and_ignore(layer):
-    """(class axis or None for 'all axes after the first', ignore label or None)."""
-    p = layer.param
-    if layer.type == "SoftmaxWithLoss":
-        lp = p.loss_param
-        return p.softmax_param.axis, lp.ignore_label if lp.HasField("ignore_label") else None
-    if layer.type == "InfogainLoss":
-        lp = p.loss_param
-        return (p.infogain_loss_param.axis,
-                lp.ignore_label if lp.HasField("ignore_label") else None)
-    if layer.type == "Accuracy":
-        ap = p.accuracy_param
-        return ap.axis, ap.ignore_label if ap.HasField("ignore_label") else None
-    return None, None  # MultinomialLogisticLoss: dim = count / num, no ignore label
-
-
 def _classes(view, layer, axis) -> tuple[int, str] | None:
     """(K, how it is known): the size of the prediction's class axis, from its shape or
     the num_output of the InnerProduct that produces it."""
@@ -71,13 +53,6 @@ def _classes(view, layer, axis) -> tuple[int, str] | None:
     return k, f"its input {shape_text(found.shape)} has {k} classes on axis {found.axis}"
 
 
-def _label(value: float) -> int | None:
-    """static_cast<int> of a float label (truncation toward 0), None when undefined."""
-    if not math.isfinite(value) or not INT_MIN <= math.trunc(value) <= INT_MAX:
-        return None
-    return math.trunc(value)
-
-
 def check(net):
     for view in net.views:
         for layer in view.layers:
@@ -91,8 +66,8 @@ def check(net):
             if interval.low != interval.high:
                 continue  # not one constant (NaN compares unequal too: not judged)
             value = interval.low
-            axis, ignore = _axis_and_ignore(layer)
-            label = _label(value)
+            axis, ignore = axis_and_ignore(layer)
+            label = cast(value)
             if label is not None and ignore is not None and label == ignore:
                 continue
             found = _classes(view, layer, axis)

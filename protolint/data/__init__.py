@@ -14,7 +14,9 @@ Public API
 inspect_net(net, sample=None, progress=None) -> list[SourceReport]
     Every source of `net`'s data layers (Data, ImageData, HDF5Data, WindowData; layers no
     phase includes are skipped), in layer order, each read once even when several layers
-    or phases use it. The reports are kept per net and `sample` (every rule asking gets
+    or phases use it (layers decoding it differently - ImageData's is_color and resizing,
+    Data's force_color/force_gray - get a source each, as Caffe feeds them different
+    records). The reports are kept per net and `sample` (every rule asking gets
     the same objects) and the readings per file version and `sample` (other nets naming
     the same file share them); clear_cache() forgets both. `sample=N` checks at most N
     records spread evenly over the source (positions floor(i * total / N): see dbs.py
@@ -44,14 +46,15 @@ report.status / report.problem: OK, NOT_FOUND, NO_SOURCE, UNSUPPORTED (missing p
 report.records: Records (Data, ImageData) - total, checked, sampled; shapes
     {(C, H, W): ShapeCount(count, first)}; storage {"uint8"|"float"|"encoded"|"empty":
     n}; values: ValueStats (per-channel min/max/mean/std, nan/posinf/neginf and
-    first_nonfinite, integral, constant); labels: LabelStats (counts per value,
-    non_integer, nonfinite, missing, min/max, share()); undecodable, size_mismatch,
-    missing (image files), malformed (list lines): Tally(count, first few records, why);
-    unchecked; notes.
+    first_nonfinite, integral, constant); labels: LabelStats (counts per value, first
+    record per value, non_integer, nonfinite, missing, min/max, share()); undecodable,
+    size_mismatch, missing (image files), malformed (list lines): Tally(count, first few
+    records, why); unchecked; notes.
 report.hdf5: HDF5Content (HDF5Data) - files: HDF5File per listed file (path, problem,
-    rows, datasets {top: DatasetInfo(shape, dtype, kind, problem, values, labels)},
-    others); datasets {top: DatasetSummary(shapes without the batch axis -> files,
-    dtypes, rows, values, labels)}; total, checked, sampled.
+    rows, datasets {top: DatasetInfo(shape, dtype, kind, problem, fails, values,
+    labels)}, others); datasets {top: DatasetSummary(shapes without the batch axis -> files,
+    dtypes, rows, values, labels)}; total (rows of the files Caffe can load), checked,
+    sampled.
 report.values(top) / report.labels(top): the ValueStats / LabelStats feeding a top.
 Records are named by RecordRef(index in Caffe's reading order, key).
 
@@ -63,7 +66,13 @@ force_color/force_gray); the label is the int32 `label` (0 when absent). A mean 
 compared through Blob's legacy channels()/height()/width(). Image list lines split at
 their last space, labels read with atoi, files named root_folder + path. HDF5 lists split
 on whitespace; datasets are read whole as float (float or integer HDF5 types only), the
-first axis is the batch axis and must agree across tops. Statistics: stats.py.
+first axis is the batch axis and must agree across tops (checked in Caffe's order: see
+hdf5.py). Statistics: stats.py.
+
+What the data rules share about the nets reading the sources (nothing read from disk):
+usage.py (who reads a source's tops, where its values go, the shapes each layer sees),
+labels.py (the classifiers reading its labels, K, ignore labels), wording.py (how the
+rules name sources, layers, records and how much was checked).
 """
 
 from protolint.data.blob import Blob, mean_report, read_blob

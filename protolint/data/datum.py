@@ -16,7 +16,9 @@ batch costs one join, one comparison of each record's header bytes (as one void 
 a 256-bin histogram of the tails' last byte (np.unique when tails differ in more) and
 the statistics themselves. Anything else - other layouts, encoded images, tails that
 set data/float_data, undecodable bytes - takes the per-record path with protobuf, which
-gives the same answers (tests/test_data_sources.py checks it), only slower.
+gives the same answers (tests/test_data_sources.py checks it), only slower. Encoded
+images are decoded the way the reading layer's DataTransformer decodes them: as stored,
+or in colour / grey under transform_param force_color / force_gray (`mode`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from protolint.data import imaging
-from protolint.data.model import SHOWN, RecordRef, Records, ShapeCount, Tally
+from protolint.data.model import NATIVE, SHOWN, RecordRef, Records, ShapeCount, Tally
 from protolint.data.stats import LabelAccumulator, ValueAccumulator
 from protolint.schema import caffe_pb2
 
@@ -222,10 +224,12 @@ def _tail(t: _Template, tail: bytes, datum_type) -> _Tail:
 
 
 class DatumDecoder:
-    """Feeds batches of serialized Datums into a RecordsBuilder."""
+    """Feeds batches of serialized Datums into a RecordsBuilder, decoding encoded images
+    in `mode` (imaging.NATIVE, COLOR or GRAY: see Transform.decoding)."""
 
-    def __init__(self, out: RecordsBuilder):
+    def __init__(self, out: RecordsBuilder, mode: str = NATIVE):
         self.out = out
+        self.mode = mode
         self.datum_type = caffe_pb2().Datum
         self.templates: dict[int, list[_Template]] = {}
         self.can_decode = imaging.available()
@@ -353,12 +357,15 @@ class DatumDecoder:
         for u, info in enumerate(infos):
             if info.ok:
                 by_shape.setdefault(info.shape, []).append(u)
+        inv = None
         if len(by_shape) != 1 or len(by_shape[next(iter(by_shape))]) != len(infos):
             inv = inverse()
             bad = [u for u, info in enumerate(infos) if not info.ok]
             if bad:
                 slow.append(rows[np.isin(inv, bad)])
         out = self.out
+        start = refs.index(int(rows.min()))  # no row of `rows` comes before it
+        firsts = None  # the first row of each tail, worked out when a label needs it
         for shape, members in by_shape.items():
             if len(members) == len(infos):
                 sel, srows = part, rows
@@ -371,6 +378,12 @@ class DatumDecoder:
             for u in members:
                 info = infos[u]
                 out.labels.count(info.label, counts[u])
+                if out.labels.wants_first(info.label, start):
+                    if firsts is None:
+                        if inv is None:
+                            inv = inverse()
+                        firsts = np.unique(inv, return_index=True)[1]
+                    out.labels.set_first(info.label, refs(int(rows[firsts[u]])))
                 if not info.labelled:
                     out.labels.missing += counts[u]
             c, h, w = shape
@@ -400,6 +413,8 @@ class DatumDecoder:
                 out.undecodable.add(refs(row), reason=f"not a Datum ({exc})")
                 continue
             out.labels.count(d.label, 1)
+            if out.labels.wants_first(d.label, refs.index(row)):
+                out.labels.set_first(d.label, refs(row))
             if not d.HasField("label"):
                 out.labels.missing += 1
             if d.encoded:
@@ -407,7 +422,7 @@ class DatumDecoder:
                 if not self.can_decode:
                     out.unchecked += 1
                     continue
-                img = imaging.decode(d.data)
+                img = imaging.decode(d.data, self.mode)
                 if isinstance(img, str):
                     out.undecodable.add(refs(row), reason=f"encoded image {img}")
                     continue

@@ -155,21 +155,13 @@ def _scan_joined(values: Iterator) -> Iterator[tuple[bytes, list[int], Refs]]:
             return
 
 
-def _sampled(keys: Iterator[bytes], value_of, positions: list[int]
-             ) -> Iterator[tuple[list[bytes], Refs]]:
-    """`keys` steps a cursor over every key; `value_of(key)` reads the value it is on."""
-    at = -1
+def _batched(found: Iterator[tuple[int, bytes, bytes]]) -> Iterator[tuple[list[bytes], Refs]]:
+    """Batches of about TARGET_BATCH_BYTES of the (position, key, value) records found."""
     batch: list[bytes] = []
     batch_keys: list[bytes] = []
     batch_pos: list[int] = []
     rows = None
-    for p in positions:
-        key = next(islice(keys, p - at - 1, None), None)
-        if key is None:
-            break
-        at = p
-        key = bytes(key)  # a buffer into LMDB's map: copied (only the keys landed on)
-        value = value_of(key)
+    for p, key, value in found:
         batch.append(value)
         batch_keys.append(key)
         batch_pos.append(p)
@@ -180,6 +172,23 @@ def _sampled(keys: Iterator[bytes], value_of, positions: list[int]
             batch, batch_keys, batch_pos = [], [], []
     if batch:
         yield batch, Refs(positions=np.array(batch_pos), keys=batch_keys)
+
+
+def _sampled(keys: Iterator[bytes], value_of, positions: list[int]
+             ) -> Iterator[tuple[list[bytes], Refs]]:
+    """`keys` steps a cursor over every key from the first; `value_of(key)` reads the
+    value it is on."""
+    def found():
+        at = -1
+        for p in positions:
+            key = next(islice(keys, p - at - 1, None), None)
+            if key is None:
+                return
+            at = p
+            key = bytes(key)  # a buffer into LMDB's map: copied (only the keys landed on)
+            yield p, key, value_of(key)
+
+    return _batched(found())
 
 
 _ORDINAL = re.compile(rb"\d+")
@@ -206,27 +215,16 @@ def _sought(cursor, positions: list[int], width: int, leftover: list[int]
     """Like _sampled, seeking each position's key ("%0{width}d" % position) instead of
     stepping there. At the first key that does not carry its position's number, stops
     and leaves the positions not read yet in `leftover`."""
-    batch: list[bytes] = []
-    batch_keys: list[bytes] = []
-    batch_pos: list[int] = []
-    rows = None
-    for n, p in enumerate(positions):
-        prefix = b"%0*d" % (width, p)
-        key = bytes(cursor.key()) if cursor.set_range(prefix) else b""
-        if not key.startswith(prefix) or key[width:width + 1].isdigit():
-            leftover.extend(positions[n:])
-            break
-        value = bytes(cursor.value())
-        batch.append(value)
-        batch_keys.append(key)
-        batch_pos.append(p)
-        if rows is None:
-            rows = batch_rows(len(value))
-        if len(batch) >= rows:
-            yield batch, Refs(positions=np.array(batch_pos), keys=batch_keys)
-            batch, batch_keys, batch_pos = [], [], []
-    if batch:
-        yield batch, Refs(positions=np.array(batch_pos), keys=batch_keys)
+    def found():
+        for n, p in enumerate(positions):
+            prefix = b"%0*d" % (width, p)
+            key = bytes(cursor.key()) if cursor.set_range(prefix) else b""
+            if not key.startswith(prefix) or key[width:width + 1].isdigit():
+                leftover.extend(positions[n:])
+                return
+            yield p, key, bytes(cursor.value())
+
+    return _batched(found())
 
 
 class LMDBReader(_Reader):
@@ -261,7 +259,9 @@ class LMDBReader(_Reader):
             if not leftover:
                 return
             positions = leftover
-            cursor = self.txn.cursor()
+        # Step from the first key. _ordinal_width and _sought leave the cursor anywhere
+        # (on the last key, say), and iternext() starts where the cursor is.
+        cursor = self.txn.cursor()
         yield from _sampled(cursor.iternext(keys=True, values=False),
                             lambda key: bytes(cursor.value()), positions)
 

@@ -8,8 +8,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
-from protolint.data.model import (ERROR, NO_SOURCE, NOT_FOUND, OK, UNSUPPORTED, DataSource,
-                                  RecordRef, Records, SourceReport)
+from protolint.data.model import (COLOR, ERROR, GRAY, NATIVE, NO_SOURCE, NOT_FOUND, OK,
+                                  UNSUPPORTED, DataSource, RecordRef, Records, SourceReport)
 from protolint.data.sources import find_sources
 
 Progress = Callable[[int], None]
@@ -38,10 +38,19 @@ def _signature(path: Path) -> tuple:
         return ()
 
 
-def _key(source: DataSource, sample: int | None) -> tuple:
+def _decoding(source: DataSource) -> str:
+    """How a Data source's encoded images are decoded (its uses share it: find_sources)."""
+    return source.uses[0].transform.decoding if source.uses else NATIVE
+
+
+def _key(source: DataSource, sample: int | None, decoding: str | None = None) -> tuple:
+    """The reading's cache key; Data sources' readings differ by `decoding` (by default
+    the source's own)."""
     path = source.path
     key = (source.kind, source.format, str(path), _signature(path), sample)
-    if source.kind == "ImageData":
+    if source.kind == "Data":
+        key += (decoding or _decoding(source),)
+    elif source.kind == "ImageData":
         u = source.uses[0].options
         key += (source.origin, u["root_folder"], u["is_color"], u["new_height"], u["new_width"])
     elif source.kind == "HDF5Data":
@@ -85,6 +94,11 @@ def inspect_source(source: DataSource, sample: int | None = None,
     if cached is None:
         cached = _read(source, sample, progress)
         _CACHE[key] = cached
+        records = cached[2]
+        if source.kind == "Data" and not (records and records.storage.get("encoded")):
+            for decoding in (NATIVE, COLOR, GRAY):  # no encoded record: decoded alike
+                _CACHE.setdefault(_key(source, sample, decoding), cached)
+            _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     else:
@@ -125,7 +139,7 @@ def _read_db(source: DataSource, sample, progress) -> tuple:
         return ERROR, (f"{source.name} is {what}, not a database directory (a Data layer reads "
                        "an LMDB or LevelDB directory)"), None, None
     builder = RecordsBuilder()
-    decoder = DatumDecoder(builder)
+    decoder = DatumDecoder(builder, _decoding(source))
     opener = open_lmdb(source.path, sample) if found == "lmdb" else open_leveldb(source.path)
     with opener as reader:
         joined = reader.joined(sample) if found == "lmdb" else None
@@ -173,6 +187,7 @@ def _refs(records: Records) -> list[RecordRef]:
         out.extend(tally.first)
     if records.values.first_nonfinite is not None:
         out.append(records.values.first_nonfinite)
+    out.extend(records.labels.first.values())
     return out
 
 

@@ -1,11 +1,15 @@
 """HDF5Data sources: a text file listing HDF5 files, each holding one dataset per top.
 
 As HDF5DataLayer reads them: the list is split on whitespace (`source_file >> line`),
-each file opened read-only; for each top the dataset of that name at the file's root
-(H5LTfind_dataset looks nowhere else) must exist, have at least one axis and an HDF5
-float or integer type (any other class is a LOG(FATAL)); it is read whole into a float
-blob (so doubles are rounded to float32, out-of-range ones become inf). Every top's
-first axis is the batch axis and must equal the first top's (CHECK_EQ).
+each file opened read-only; for each top in turn (hdf5_load_nd_dataset, util/hdf5.cpp)
+the dataset of that name at the file's root (H5LTfind_dataset looks nowhere else) must
+exist, have at least one axis and an HDF5 float or integer type (any other class is a
+LOG(FATAL)), fit a blob (Blob::Reshape: at most INT_MAX values) and hold values (reading
+into a blob of none fails its check "data_"); it is read whole into a float blob (so
+doubles are rounded to float32, out-of-range ones become inf). Then every top's first
+axis, the batch axis, must equal the first top's (CHECK_EQ). A file failing any of these
+aborts Caffe: it is not counted among the rows Caffe can load (HDF5Content.total) and its
+values are not read.
 
 Files are opened with h5py `File(path, "r", locking=False)` (no file lock is taken,
 so a writer is not blocked); values are read in chunks of rows, never a whole
@@ -26,6 +30,7 @@ from protolint.data.model import (DatasetInfo, DatasetSummary, HDF5Content, HDF5
 from protolint.data.stats import LabelAccumulator, ValueAccumulator
 
 CHUNK_BYTES = 4 << 20  # rows read from a dataset at a time
+INT_MAX = 2**31 - 1
 
 Locate = Callable[[str], tuple[Path | None, list[Path]]]
 
@@ -65,19 +70,34 @@ def _describe(f, name: str) -> DatasetInfo:
     info = DatasetInfo(name)
     obj = f.get(name) if "/" not in name else None
     if obj is None:
+        info.fails = "missing"
         info.problem = f"has no dataset '{name}' (Caffe: Failed to find HDF5 dataset {name})"
         return info
     if not isinstance(obj, h5py.Dataset):
+        info.fails = "group"
         info.problem = f"'{name}' is a group, not a dataset"
         return info
     info.shape = tuple(int(d) for d in obj.shape)
     info.dtype = str(obj.dtype)
     info.kind = _kind(obj.dtype)
-    if info.kind not in ("float", "integer"):
+    size = math.prod(info.shape)
+    # In hdf5_load_nd_dataset's order: the number of axes, the type class, the blob's
+    # size (Blob::Reshape), reading the values in.
+    if len(info.shape) < 1:
+        info.fails = "scalar"
+        info.problem = f"'{name}' is a scalar: Caffe needs at least one axis (the batch axis)"
+    elif info.kind not in ("float", "integer"):
+        info.fails = "dtype"
         info.problem = (f"'{name}' holds {info.dtype} ({info.kind}) values: Caffe reads only "
                         f"float and integer datasets (Unsupported datatype class)")
-    elif len(info.shape) < 1:
-        info.problem = f"'{name}' is a scalar: Caffe needs at least one axis (the batch axis)"
+    elif size == 0:
+        info.fails = "empty"
+        info.problem = (f"'{name}' holds no values (shape {info.shape}): Caffe's blob "
+                        f"allocates nothing and reading into it fails (check \"data_\")")
+    elif size > INT_MAX:
+        info.fails = "huge"
+        info.problem = (f"'{name}' holds {size} values: more than a blob can (Blob::Reshape: "
+                        f"blob size exceeds INT_MAX)")
     return info
 
 
@@ -148,12 +168,13 @@ def read_hdf5_list(list_path: Path, tops: tuple[str, ...], locate: Locate,
             entry.rows = first.shape[0]
         disagree = [d for d in entry.datasets.values()
                     if d.shape and entry.rows is not None and d.shape[0] != entry.rows]
-        if disagree:
+        failing = [d for d in entry.datasets.values() if d.problem]
+        if failing:  # Caffe loads the tops in order, and compares their rows after
+            entry.problem = failing[0].problem
+        elif disagree:
             entry.problem = (f"'{disagree[0].name}' has {disagree[0].shape[0]} rows but "
                              f"'{first.name}' has {entry.rows} (Caffe's check that every "
                              "top has the first top's number of rows fails)")
-        elif any(d.problem for d in entry.datasets.values()):
-            entry.problem = next(d.problem for d in entry.datasets.values() if d.problem)
     _read_values(content, tops, sample, progress)
     return content
 

@@ -103,6 +103,7 @@ def read_image_list(list_path: Path, options: dict, resolve: Callable[[str], Pat
             out.malformed.add(ref, reason=f"line {i + 1} has no space between a path and a label")
         label = atoi(token)
         out.labels.count(label, 1)
+        out.labels.set_first(label, ref)
         if not _INTEGER.fullmatch(token):
             out.labels.non_integer.add(ref, reason=f"label {token.strip()!r} is read as {label}")
         found = find(path_text) if path_text else None

@@ -18,7 +18,7 @@ import io
 
 import numpy as np
 
-NATIVE, COLOR, GRAY = "native", "color", "gray"
+from protolint.data.model import COLOR, GRAY, NATIVE
 
 
 def available() -> bool:

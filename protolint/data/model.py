@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 SHOWN = 5  # offending records kept of each kind (the rest are only counted)
 
+# How an image is decoded (imaging.decode): as stored (cv::imdecode's IMREAD_UNCHANGED),
+# in colour (3 channels) or grey (1 channel).
+NATIVE, COLOR, GRAY = "native", "color", "gray"
+
 
 @dataclass(slots=True)
 class RecordRef:
@@ -159,9 +163,12 @@ class LabelStats:
     `counts` maps each label value to its number of records: an int for a whole number,
     a float for any other finite value (so 1 and 1.5 stay apart). Only the first
     MAX_LABELS distinct values are kept; records with further values count in
-    `other`. `missing` counts Datums without a label field (Caffe reads label 0)."""
+    `other`. `first` names, for each value in `counts`, the first record (in reading
+    order, among those checked) holding it. `missing` counts Datums without a label
+    field (Caffe reads label 0)."""
 
     counts: dict = field(default_factory=dict)
+    first: dict = field(default_factory=dict)  # value -> RecordRef, for the values in counts
     other: int = 0
     total: int = 0  # labels seen, including non-finite ones
     non_integer: Tally = field(default_factory=Tally)  # finite, not whole (HDF5), or not an integer token (image list)
@@ -228,6 +235,10 @@ class DatasetInfo:
     dtype: str = ""  # numpy's name ("float32", "int64", ...)
     kind: str = ""  # "float", "integer" (both accepted by Caffe), or what Caffe refuses
     problem: str = ""  # why Caffe cannot load it ("" when it can)
+    # Which of Caffe's checks fails, the first in its order: "missing", "group" (not a
+    # dataset), "scalar" (no axis), "dtype" (neither float nor integer), "huge" (more
+    # than INT_MAX values), "empty" (no values); "" when none.
+    fails: str = ""
     values: ValueStats = field(default_factory=ValueStats)
     labels: LabelStats | None = None  # for datasets with one value per row
 
@@ -239,7 +250,7 @@ class HDF5File:
     listed: str  # as written in the list
     path: Path | None
     tried: list[Path] = field(default_factory=list)
-    problem: str = ""  # not found, cannot be opened, rows disagree...
+    problem: str = ""  # not found, cannot be opened, a top's dataset failing, rows disagree
     rows: int | None = None  # first axis of the first top's dataset
     datasets: dict[str, DatasetInfo] = field(default_factory=dict)  # per top name
     others: list[str] = field(default_factory=list)  # other names at the file's root
@@ -270,7 +281,8 @@ class HDF5Content:
 
     files: list[HDF5File] = field(default_factory=list)
     datasets: dict[str, DatasetSummary] = field(default_factory=dict)  # per top name
-    total: int | None = None  # rows of the files Caffe can load (no `problem`)
+    total: int | None = None  # rows of the files Caffe can load (no `problem`: every top's
+    # dataset present, with axes, float or integer, of 1 to INT_MAX values, rows agreeing)
     checked: int = 0
     sampled: bool = False
     notes: list[str] = field(default_factory=list)
@@ -313,6 +325,16 @@ class Transform:
     force_color: bool = False
     force_gray: bool = False
     written: bool = False  # the layer writes a transform_param at all
+
+    @property
+    def decoding(self) -> str:
+        """How the DataTransformer decodes an encoded Datum: COLOR with force_color (3
+        channels), GRAY with force_gray (1), NATIVE (as stored) otherwise. With both set
+        Caffe aborts at the first encoded record (its check "cannot set both force_color
+        and force_gray"); NATIVE here."""
+        if self.force_color == self.force_gray:
+            return NATIVE
+        return COLOR if self.force_color else GRAY
 
     @property
     def normalises(self) -> bool:

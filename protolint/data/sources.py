@@ -3,7 +3,10 @@
 Data, ImageData, HDF5Data and WindowData name files; MemoryData, Input, Python and
 DummyData do not. A layer that no phase view includes is skipped (Caffe never builds
 it). Layers naming the same file (the TRAIN and TEST copies of a data layer, say)
-share one DataSource, so the file is read once.
+share one DataSource, so the file is read once - unless they decode it differently,
+as Caffe then feeds them different records: ImageData layers by is_color, new_height
+and new_width, Data layers by how their transform_param decodes encoded images
+(Transform.decoding: force_color, force_gray).
 
 Paths are found like the net's other paths (net.resolve: relative to the working
 directory, then the net file's directory and its parents, then --root). A database is a
@@ -151,8 +154,11 @@ def find_sources(net) -> list[DataSource]:
             path, tried = locate_file(net, name)
             found = what_is(path) if path is not None else None
         where = str(path) if path is not None else name
+        transform = transform_of(layer.param)
         if layer.type == "Data":
             key = (layer.type, where, backend)
+            if found in ("lmdb", "leveldb"):  # records to decode: as this layer does
+                key += (transform.decoding,)
         elif layer.type == "ImageData":
             key = (layer.type, where, options["root_folder"], options["is_color"],
                    options["new_height"], options["new_width"])
@@ -164,7 +170,6 @@ def find_sources(net) -> list[DataSource]:
                 layer.type, name, path, tried, backend, found,
                 resolve=net.resolve, locate=lambda n, net=net: locate_file(net, n),
                 origin=str(Path(net.doc.path).resolve().parent))
-        transform = transform_of(layer.param)
         mean = None
         if transform.mean_file is not None:
             mean = means.get(transform.mean_file)

@@ -20,7 +20,7 @@ import numpy as np
 
 from protolint.data.model import ChannelStats, LabelStats, RecordRef, Tally, ValueStats
 
-MAX_LABELS = 1000  # distinct label values kept in LabelStats.counts
+MAX_LABELS = 1000  # distinct label values kept in LabelStats.counts (and .first)
 
 RefOf = Callable[[int], RecordRef]  # row of the batch -> its record
 
@@ -256,10 +256,13 @@ def label_key(value: float):
 
 
 class LabelAccumulator:
-    """Builds a LabelStats."""
+    """Builds a LabelStats. A reader counts each label value (count) and, for the values
+    counted, names the first record holding it (set_first; wants_first says, before the
+    record is named, whether it would be kept: records arrive in any order)."""
 
     def __init__(self):
         self.counts: dict = {}
+        self.first: dict = {}  # value -> RecordRef, for values in counts
         self.other = 0
         self.total = 0
         self.non_integer = Tally()
@@ -282,12 +285,18 @@ class LabelAccumulator:
         if value > self.hi:
             self.hi = value
 
-    def add_ints(self, values: np.ndarray) -> None:
-        if values.size == 0:
-            return
-        found, counts = np.unique(values, return_counts=True)
-        for v, n in zip(found.tolist(), counts.tolist()):
-            self.count(int(v), int(n))
+    def wants_first(self, value, index: int) -> bool:
+        """Whether the record at `index` holding `value` (counted already) comes before
+        the first one kept for it."""
+        if value not in self.counts:
+            return False
+        known = self.first.get(value)
+        return known is None or index < known.index
+
+    def set_first(self, value, ref: RecordRef) -> None:
+        """`ref` holds `value` (counted already): keep it when it is the earliest seen."""
+        if self.wants_first(value, ref.index):
+            self.first[value] = ref
 
     def add_floats(self, values: np.ndarray, ref_of: RefOf) -> None:
         """Labels as Caffe holds them (float32): one per row."""
@@ -307,14 +316,19 @@ class LabelAccumulator:
             bad = np.flatnonzero(~whole)
             first = int(bad[0] if rows is None else rows[bad[0]])
             self.non_integer.add(ref_of(first), len(bad), f"label {float(values[bad[0]])!r}")
-        found, counts = np.unique(values, return_counts=True)
-        for v, n in zip(found.tolist(), counts.tolist()):
-            self.count(label_key(v), int(n))
+        found, where, counts = np.unique(values, return_index=True, return_counts=True)
+        for v, i, n in zip(found.tolist(), where.tolist(), counts.tolist()):
+            key = label_key(v)
+            self.count(key, int(n))
+            if key in self.counts:
+                self.set_first(key, ref_of(i if rows is None else int(rows[i])))
 
     def merge(self, other: LabelAccumulator) -> None:
         for value, n in other.counts.items():
             self.count(value, n)
             self.total -= n  # count() added them again
+        for value, ref in other.first.items():
+            self.set_first(value, ref)
         self.total += other.total
         self.other += other.other
         self.missing += other.missing
@@ -330,6 +344,7 @@ class LabelAccumulator:
         finite = self.lo <= self.hi
         return LabelStats(
             counts=dict(sorted(self.counts.items())),
+            first=dict(sorted(self.first.items())),
             other=self.other, total=self.total,
             non_integer=self.non_integer, nonfinite=self.nonfinite,
             missing=self.missing,
