@@ -139,6 +139,7 @@ def _inspect_data(project: Project, options: Options) -> None:
     """Read the data sources every net names (only with --data: it reads data files,
     which can be large), into `net.data_reports` for the data rules."""
     from protolint.data import expected_records, find_sources, inspect_source
+    from protolint.data.usage import top_shapes
 
     for net in project.nets:
         reports = []
@@ -150,6 +151,13 @@ def _inspect_data(project: Project, options: Options) -> None:
             with options.data_progress(source, expected) as update:
                 reports.append(inspect_source(source, options.data_sample, update))
         net.data_reports = reports
+        # What the data holds also tells the shapes the files cannot (an LMDB's channels,
+        # an HDF5 dataset's rows): shape inference then judges the net with them.
+        for report in reports:
+            for use in report.uses:
+                found = top_shapes(report, use)
+                if found:
+                    net.data_shapes[use.layer.index] = [found.get(t) for t in use.layer.param.top]
 
 
 def worst(findings: list[Finding]) -> Severity | None:

@@ -124,6 +124,7 @@ class Net:
         self.solver_trained = False
         self.solver_pretrained = False  # a solver that trains it loads `weights` first
         self.data_reports = None  # what its data sources hold (protolint.data), with --data
+        self.data_shapes: dict[int, list] = {}  # layer index -> its tops' shapes, from the data
 
     def location(self) -> Location:
         return Location(self.doc, self.root.start, self.root.start + 1)

@@ -110,7 +110,8 @@ class Shapes:
 def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> Shapes:
     """`inputs` overrides the shapes of net inputs and of the tops of data-source layers
     (Input, Data, ImageData, HDF5Data, WindowData, MemoryData, DummyData, Python, and any
-    layer with no bottoms) by top/blob name."""
+    layer with no bottoms) by top/blob name. Before it, the shapes read from the data
+    (`view.net.data_shapes`, with --data) replace what a data layer's tops get."""
     given = {name: tuple(int(d) for d in dims) for name, dims in (inputs or {}).items()}
     net_inputs = _net_inputs(view.net, given)
     shapes = Shapes(view, {}, net_inputs, [])
@@ -124,6 +125,10 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
             tops = [None] * ntop
         except Exception:  # noqa: BLE001
             tops = [None] * ntop  # a corner this module does not model: unknown, not a crash
+        from_data = view.net.data_shapes.get(layer.index, ())
+        for i, shape in enumerate(from_data[:ntop]):
+            if shape is not None:
+                tops[i] = shape
         if given and (layer.type in DATA_SOURCES or not layer.param.bottom):
             for i, name in enumerate(layer.param.top):
                 if name in given:

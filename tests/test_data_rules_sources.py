@@ -689,3 +689,31 @@ def test_pl301_one_finding_for_layers_decoding_a_missing_source_differently(tmp_
             + data_layer("gone_lmdb", phase="TEST", name="b"))
     f = one(lint(tmp_path, text), "PL301")
     assert [n for _, n in f.related] == ["also read by Data 'b' (TEST)"]
+
+
+def test_the_data_tells_shape_inference_what_the_files_cannot(tmp_path):
+    """With --data the records' shapes feed shape inference: a 4x4 LMDB under a 5x5
+    convolution aborts Caffe (PL212), which the files alone cannot show."""
+    write_lmdb(tmp_path / "train_lmdb", [datum(1, 4, 4, label=0) for _ in range(3)])
+    text = (data_layer("train_lmdb") +
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+            "convolution_param { num_output: 2 kernel_size: 5 } }\n")
+    assert "PL212" not in [f.code for f in lint_text(tmp_path, text)]
+    clear_cache()
+    found = one(lint(tmp_path, text), "PL212")
+    assert "conv" in found.message
+
+
+def test_hdf5_label_rows_meet_the_loss_checks(tmp_path):
+    """HDF5 labels with two values per row against one prediction per row: Caffe's
+    SoftmaxWithLoss check on the label count fails, found with the datasets' shapes."""
+    write_h5(tmp_path / "a.h5", data=np.zeros((4, 3), np.float32), label=np.zeros((4, 2)))
+    (tmp_path / "h5.txt").write_text("a.h5\n")
+    text = (hdf5_layer() +
+            'layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" '
+            "inner_product_param { num_output: 5 } }\n"
+            'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" }\n')
+    assert "PL212" not in [f.code for f in lint_text(tmp_path, text)]
+    clear_cache()
+    found = one(lint(tmp_path, text), "PL212")
+    assert "loss" in found.message

@@ -166,3 +166,31 @@ def shapes_seen(rec, transform) -> tuple[dict, bool]:
             if seen.first.index < entry[1].index:
                 entry[1] = seen.first
     return out, known
+
+
+def top_shapes(report, use) -> dict[str, tuple[int, ...]]:
+    """The shapes a data layer's tops get from what its source holds, as Caffe shapes
+    them from the first record (Data, ImageData: batch x C x H x W, the crop replacing H
+    and W; a resize in ImageData is left to shape inference) or from the datasets
+    (HDF5Data: batch x one row's shape, when every file agrees). Tops the data cannot
+    tell are left out."""
+    out: dict[str, tuple[int, ...]] = {}
+    batch = use.batch_size
+    if batch <= 0:
+        return out
+    if report.records is not None and use.data_top:
+        seen, known = shapes_seen(report.records, use.transform)
+        if seen and known:
+            (c, h, w), _ = min(seen.items(), key=lambda item: item[1][1].index)
+            crop = use.transform.crop_size
+            resized = use.options.get("new_height") and use.options.get("new_width")
+            if not resized:
+                out[use.data_top] = (batch, c, crop or h, crop or w)
+        if use.label_top:
+            out[use.label_top] = (batch,)
+    if report.hdf5 is not None:
+        for top in use.tops:
+            summary = report.hdf5.datasets.get(top)
+            if summary is not None and summary.row_shape is not None:
+                out[top] = (batch, *summary.row_shape)
+    return out
