@@ -266,7 +266,11 @@ class PhaseNet:
         a solver trains, or of a net with a loss layer in that state."""
         if self.state.phase != TRAIN:
             return False
-        return self.net.solver_trained or any(is_loss(l.param) for l in self.layers)
+        return self.net.solver_trained or self.has_loss
+
+    @cached_property
+    def has_loss(self) -> bool:
+        return any(is_loss(l.param) for l in self.layers)
 
     def source(self, layer: Layer, bottom: int) -> Edge | None:
         """The producer of `layer`'s bottom `bottom`, or None (an input or unknown blob)."""

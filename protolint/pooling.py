@@ -96,13 +96,14 @@ def windows(view, layer) -> Windows | None:
         return None
     rows = _axis(h, oh, g.kernel[0], g.stride[0], g.pad[0])
     cols = _axis(w, ow, g.kernel[1], g.stride[1], g.pad[1])
-    empty = nan = 0
-    for _, row_holds, fh in rows:
-        for _, col_holds, fw in cols:
-            if row_holds and col_holds:
-                continue
-            empty += 1
-            nan += fh * fw == 0
+    # A window holds input only when both its row and its column do; AVE's factor is 0
+    # only for a row or column that starts beyond the padded input, which holds none.
+    full_rows = sum(holds for _, holds, _ in rows)
+    full_cols = sum(holds for _, holds, _ in cols)
+    zero_rows = sum(fh == 0 for _, _, fh in rows)
+    zero_cols = sum(fw == 0 for _, _, fw in cols)
+    empty = oh * ow - full_rows * full_cols
+    nan = zero_rows * ow + zero_cols * oh - zero_rows * zero_cols
     return Windows(h, w, oh, ow,
                    tuple(start for start, holds, _ in rows if not holds),
                    tuple(start for start, holds, _ in cols if not holds), empty, nan)
