@@ -127,7 +127,7 @@ def _float(field: Field, fd) -> float:
 
 
 def _bool(field: Field, fd) -> bool:
-    if field.value in _BOOL_WORDS:
+    if field.kind == IDENT and field.value in _BOOL_WORDS:
         return _BOOL_WORDS[field.value]
     if field.kind == NUMBER and field.value in ("0", "1"):
         return field.value == "1"

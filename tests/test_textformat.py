@@ -114,6 +114,24 @@ def test_semantic_problems_are_located_and_the_rest_is_read():
     assert len(net.layer) == 6
 
 
+@pytest.mark.parametrize("value", ['"true"', "[1]", "2.5", "nan", "MAX", "-x"])
+@pytest.mark.parametrize("field", ["bias_term", "num_output", "pool", "name", "eps"])
+def test_a_value_of_the_wrong_kind_is_a_located_problem(field, value):
+    """Every scalar type meets every kind of token: a problem at the value, never a
+    crash (a quoted string for a bool once raised TypeError)."""
+    where = {"bias_term": "convolution_param", "num_output": "convolution_param",
+             "pool": "pooling_param", "eps": "batch_norm_param"}.get(field)
+    inner = f"{field}: {value}"
+    text = f"layer {{ {where} {{ {inner} }} }}" if where else f"layer {{ {inner} }}"
+    _, problems = build(text)
+    accepted = {("eps", "2.5"), ("eps", "nan"), ("name", '"true"'), ("pool", "MAX")}
+    if (field, value) in accepted:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].start == text.index(inner) + len(field) + 2
+        assert problems[0].kind in (messages.BAD_VALUE, messages.UNKNOWN_ENUM)
+
+
 def test_integer_ranges():
     _, problems = build("layer { convolution_param { num_output: 4294967296 } }")
     assert [p.kind for p in problems] == [messages.BAD_VALUE]
