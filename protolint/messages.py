@@ -218,7 +218,10 @@ def _enum(field: Field, fd) -> tuple[int | None, str | None]:
             number = parse_int(field.value)
         except ValueError:
             number = None
-        if number is not None and number in fd.enum_type.values_by_number:
+        # The range test comes first: protobuf's C++-backed values_by_number truncates
+        # its key to int32, so 2**32 + 1 would otherwise be found as 1.
+        if (number is not None and -(2**31) <= number < 2**31
+                and number in fd.enum_type.values_by_number):
             return number, None
     return None, UNKNOWN_ENUM if field.kind in (IDENT, NUMBER) else BAD_VALUE
 

@@ -132,6 +132,14 @@ def test_a_value_of_the_wrong_kind_is_a_located_problem(field, value):
         assert problems[0].kind in (messages.BAD_VALUE, messages.UNKNOWN_ENUM)
 
 
+@pytest.mark.parametrize("number", ["4294967296", "4294967297", "-4294967295"])
+def test_enum_numbers_beyond_int32_are_unknown_not_wrapped(number):
+    """4294967297 is not GPU (1): protobuf's own lookup would wrap it to int32."""
+    solver, problems = build(f"solver_mode: {number}", pb.SolverParameter)
+    assert [p.kind for p in problems] == [messages.UNKNOWN_ENUM]
+    assert not solver.HasField("solver_mode")
+
+
 def test_integer_ranges():
     _, problems = build("layer { convolution_param { num_output: 4294967296 } }")
     assert [p.kind for p in problems] == [messages.BAD_VALUE]
