@@ -167,6 +167,9 @@ def tokenize(text: str) -> tuple[list[tuple[str, str, int]], list[tuple[int, str
             comments.append((start, m.group()))
         elif group == "open_string":
             raise ParseError("string literal is not closed on this line", start, m.end())
+        elif m.group() == "\ufeff":
+            raise ParseError("a byte-order mark (U+FEFF), which protobuf's text parser does "
+                             "not accept: save the file as UTF-8 without BOM", start)
         else:
             raise ParseError(f"unexpected character {m.group()!r}", start)
     add((END, "", len(text)))
@@ -178,10 +181,17 @@ def _describe(token: tuple[str, str, int]) -> str:
     return "end of file" if kind == END else repr(text)
 
 
+# Deepest `{ ... }` nesting read. Caffe's own messages nest at most six levels (a filler
+# in a layer of a net inlined in a solver); the limit keeps a hostile file from
+# exhausting Python's stack, which the recursive descent below would otherwise do.
+MAX_DEPTH = 100
+
+
 class _Parser:
     def __init__(self, tokens):
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
 
     def error(self, message: str) -> ParseError:
         kind, text, start = self.tokens[self.pos]
@@ -221,8 +231,13 @@ class _Parser:
 
     def message_field(self, name: str, start: int, list_start: int = -1) -> Field:
         kind, _, vstart = self.tokens[self.pos]
+        if self.depth == MAX_DEPTH:
+            raise self.error(f"messages nested more than {MAX_DEPTH} levels deep: no Caffe "
+                             "message nests that deep")
         self.pos += 1
+        self.depth += 1
         body = self.message_body(Message(vstart), "}" if kind == "{" else ">")
+        self.depth -= 1
         return Field(name, start, vstart, body.end, MESSAGE, body, list_start)
 
     def scalar_field(self, name: str, start: int, list_start: int = -1) -> Field:

@@ -180,3 +180,20 @@ def test_every_format_from_one_run_of_the_bundled_example(tmp_path, monkeypatch,
     assert len(json.loads(out["gitlab"].read_text())) == len(sarif["runs"][0]["results"])
     page = out["html"].read_text()
     assert "</html>" in page and "PL101" in page
+
+
+@pytest.mark.parametrize("offset", [0, 50, 3000, 5950])
+def test_text_excerpt_of_a_long_line_is_cut_around_the_finding(tmp_path, offset):
+    """A generated one-line file: the excerpt keeps the caret under the finding's first
+    character, within EXCERPT_WIDTH characters and the "…" marks."""
+    text = " " * offset + "layer { nmae: 1 }"
+    text += " " * (6000 - len(text))
+    (tmp_path / "one_line.prototxt").write_text(text)
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "one_line.prototxt")])
+    lines = result.output.splitlines()
+    head, source, marker = lines[0], lines[1], lines[2]
+    assert f"one_line.prototxt:1:{offset + 9}: PL002" in head
+    assert len(source) <= len("   1 | ") + 120 + 2
+    caret = marker.index("^")
+    assert source[caret:caret + 4] == "nmae"
+    assert marker[caret:].rstrip() == "^~~~"

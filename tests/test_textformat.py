@@ -74,6 +74,7 @@ def test_string_escapes():
     ('name: "open\nlayer {}', (1, 7), "not closed"),
     ("input_dim: [1, 2", (1, 17), "expected ',' or ']'"),
     ("name: 'a' @", (1, 11), "unexpected character"),
+    ("\ufeffname: 'a'", (1, 1), "without BOM"),
     ("input_dim: - }", (1, 14), "a number after '-'"),
 ])
 def test_syntax_errors_are_located(text, position, words):
@@ -81,6 +82,16 @@ def test_syntax_errors_are_located(text, position, words):
         parse(text)
     assert LineIndex(text).position(caught.value.start) == position
     assert words in caught.value.message
+
+
+def test_nesting_beyond_the_limit_is_a_syntax_error_not_a_stack_overflow():
+    from protolint.textformat import MAX_DEPTH
+
+    assert parse("a { " * MAX_DEPTH + "}" * MAX_DEPTH).root.fields
+    text = "a { " * 5000 + "}" * 5000
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.start == 4 * MAX_DEPTH + 2 and "nested" in str(caught.value)
 
 
 def test_semantic_problems_are_located_and_the_rest_is_read():

@@ -14,12 +14,23 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
+# Longest source line shown whole; a longer one (minified or generated files) is cut
+# to this many characters around the finding, with "…" where text was left out.
+EXCERPT_WIDTH = 120
+
+
 def _excerpt(finding: Finding, color: bool) -> list[str]:
     line, column = finding.line, finding.column
     source = finding.location.doc.lines.line_text(line).expandtabs(1)
     if not source.strip():
         return []
     end = finding.end_column if finding.end_line == line else len(source) + 1
+    if len(source) > EXCERPT_WIDTH:
+        first = max(0, min(column - 1 - EXCERPT_WIDTH // 3, len(source) - EXCERPT_WIDTH))
+        last = first + EXCERPT_WIDTH
+        shown = ("…" if first else "") + source[first:last] + ("…" if last < len(source) else "")
+        shift = first - (1 if first else 0)
+        source, column, end = shown, column - shift, min(end, last + 1) - shift
     width = max(end - column, 1)
     gutter = f"{line:>4} | "
     marker = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" + "~" * (width - 1)
