@@ -645,6 +645,16 @@ def test_pl308_empty_list(tmp_path):
     assert "is empty" in f.message and "File is empty" in f.message
 
 
+def test_pl308_names_the_file_system_refuses_are_missing_and_shown_shortened(tmp_path):
+    _images(tmp_path)
+    long_name = "x" * 5000 + ".png"  # beyond NAME_MAX: looking it up raises OSError
+    (tmp_path / "train.txt").write_bytes(
+        b"cat.png 0\n" + long_name.encode() + b" 1\nbad\x00name.png 1\n")
+    f = one(lint(tmp_path, image_layer("train.txt", 'root_folder: "images/"')), "PL308")
+    assert "2 image(s)" in f.message and "were not found" in f.message
+    assert "line 2" in f.message and "…" in f.message and len(f.message) < 1000
+
+
 def test_pl308_silent_on_a_good_list(tmp_path):
     _images(tmp_path)
     found = lint(tmp_path, image_layer("train.txt", 'root_folder: "images/"'))

@@ -57,7 +57,7 @@ def _missing(report):
         fix = "write each line as \"path label\", separated by a single space"
     yield (where,
            f"{missing.count} image(s) listed in \"{report.name}\" were not found "
-           f"({records_checked(rec, 'lines')}); the first is \"{ref.key}\" on line "
+           f"({records_checked(rec, 'lines')}); the first is \"{ref.shown_key}\" on line "
            f"{ref.index + 1}{detail}. For such a line {ABORT}",
            fix)
 
@@ -70,7 +70,7 @@ def _undecodable(report):
     ref = bad.example
     yield ("image_data_param.source",
            f"{bad.count} image(s) listed in \"{report.name}\" cannot be decoded "
-           f"({records_checked(rec, 'lines')}); the first is \"{ref.key}\" on line "
+           f"({records_checked(rec, 'lines')}); the first is \"{ref.shown_key}\" on line "
            f"{ref.index + 1}: {bad.reason}. For such a file {ABORT}",
            "replace or re-encode the broken files (JPEG or PNG), or remove their lines")
 
@@ -89,7 +89,7 @@ def _labels(report):
         alone = " (the line has no space, so its whole text is both the path and the label)"
     yield ("image_data_param.source",
            f"{bad.count} line(s) of \"{report.name}\" have a label that is not an integer "
-           f"({records_checked(rec, 'lines')}); the first is line {ref.index + 1} (\"{ref.key}\"): "
+           f"({records_checked(rec, 'lines')}); the first is line {ref.index + 1} (\"{ref.shown_key}\"): "
            f"{bad.reason}{alone}. ImageDataLayer reads the text after a line's last space with "
            f"atoi, which stops at the first character that is not a digit (a word, or "
            f"nothing, is 0): the layer trains with labels other than the ones written",

@@ -56,6 +56,14 @@ class FileFinder:
         self.bases: list[Path] = []
 
     def __call__(self, name: str) -> Path | None:
+        """The file `name` is, or None; a name the file system refuses to look up (too
+        long, a NUL byte) is not found either, as Caffe's open of it fails."""
+        try:
+            return self._find(name)
+        except (OSError, ValueError):
+            return None
+
+    def _find(self, name: str) -> Path | None:
         target = Path(name)
         if target.is_absolute():
             return target if target.is_file() else None

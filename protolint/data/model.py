@@ -34,10 +34,19 @@ class RecordRef:
     index: int
     key: Optional[str] = None  # DB key (decoded for display), image path, or "file row N"
 
+    @property
+    def shown_key(self) -> str | None:
+        """The key as messages show it: cut in the middle beyond 80 characters (a
+        corrupt list line can be thousands long)."""
+        key = self.key
+        if key is None or len(key) <= 80:
+            return key
+        return key[:50] + "…" + key[-29:]
+
     def __str__(self) -> str:
         if self.key is None:
             return f"record {self.index}"
-        return f"{self.key!r} (record {self.index})"
+        return f"{self.shown_key!r} (record {self.index})"
 
 
 @dataclass

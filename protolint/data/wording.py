@@ -72,7 +72,7 @@ def ref_text(ref, kind: str) -> str:
     """A record: an image list's by its line ("line 3 ("a.png")"), others as RecordRef
     writes itself ("'00000003_a' (record 3)")."""
     if kind == "ImageData":
-        return f"line {ref.index + 1} (\"{ref.key}\")"
+        return f"line {ref.index + 1} (\"{ref.shown_key}\")"
     return str(ref)
 
 
