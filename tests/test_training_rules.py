@@ -9,6 +9,7 @@ import pytest
 
 from conftest import codes, lint_text
 from protolint.checks import PL122
+from protolint.findings import Severity
 from protolint.schedule import f32
 
 SOLVER = "solver.prototxt"
@@ -325,6 +326,51 @@ def test_pl123_silent_when_every_decay_mult_is_zero(tmp_path):
     assert "PL123" not in codes(lint_solver(tmp_path, text, **{"net.prototxt": net}))
     decayed = NET.format(param1="param { decay_mult: 0 }", param2="param { decay_mult: 0 }")
     assert "PL123" in codes(lint_solver(tmp_path, text, **{"net.prototxt": decayed}))
+
+
+# ---------------------------------------------------------------- PL132 weight-decay-negative
+
+@pytest.mark.parametrize("kind", ["L1", "L2"])
+def test_pl132_negative_weight_decay(tmp_path, kind):
+    text = REG.format(decay="weight_decay: -0.0005", kind=kind)
+    found = only(lint_text(tmp_path, text), "PL132")
+    assert len(found) == 1 and found[0].severity == Severity.WARNING
+    assert found[0].line == line_of(text, "weight_decay")
+    assert "weight_decay -0.0005 is negative" in found[0].message
+    assert ("sign(w)" in found[0].message) == (kind == "L1")
+
+
+@pytest.mark.parametrize("decay,kind", [("weight_decay: 0.0005", "L2"), ("weight_decay: 0", "L2"),
+                                        ("", "L2"), ("weight_decay: -0.0005", "l2")])
+def test_pl132_silent(tmp_path, decay, kind):
+    # positive or no decay; an unknown type is PL123's abort, not a direction
+    assert "PL132" not in codes(lint_text(tmp_path, REG.format(decay=decay, kind=kind)))
+
+
+def _decay_solver(decay: str) -> str:
+    return REG.format(decay=decay, kind="L2").replace("train_val.prototxt", "net.prototxt")
+
+
+def test_pl132_negative_decay_mult_of_a_learning_blob(tmp_path):
+    net = NET.format(param1="param { lr_mult: 1 } param { lr_mult: 2 decay_mult: -1 }",
+                     param2="")
+    found = only(lint_solver(tmp_path, _decay_solver("weight_decay: 0.0005"),
+                             **{"net.prototxt": net}), "PL132")
+    assert len(found) == 1 and "decay_mult -1 of layer 'fc1'" in found[0].message
+    (where, note), = found[0].related
+    assert where.path.endswith("net.prototxt") and note == "decay_mult -1 here"
+    assert where.begin[0] == line_of(net, "decay_mult: -1")
+
+
+def test_pl132_frozen_blobs_and_double_negatives_are_not_reported(tmp_path):
+    frozen = NET.format(param1="param { lr_mult: 0 decay_mult: -1 }", param2="")
+    assert "PL132" not in codes(lint_solver(tmp_path, _decay_solver("weight_decay: 0.0005"),
+                                            **{"net.prototxt": frozen}))
+    # negative x negative is an ordinary positive decay for every learning blob
+    flipped = NET.format(param1="param { decay_mult: -1 } param { decay_mult: -1 }",
+                         param2="param { decay_mult: -2 }")
+    assert "PL132" not in codes(lint_solver(tmp_path, _decay_solver("weight_decay: -0.0005"),
+                                            **{"net.prototxt": flipped}))
 
 
 # ---------------------------------------------------------------- PL124 test-iter-count
