@@ -89,8 +89,9 @@ def _images(report):
     yield Report(
         first.location(),
         f"{layer_text(first)}: none of the {count} in \"{report.name}\" was found (first: "
-        f"\"{missing.example.shown_key}\", line {missing.example.index + 1}); looked for relative to "
-        f"the working directory, the net's directory and its parents, and --root. Caffe "
+        f"\"{missing.example.shown_key}\", line {missing.example.index + 1}); looked for "
+        f"relative to the working directory, the net's directory and its parents, and "
+        f"--root. Caffe "
         f"reads root_folder + the listed path relative to the directory it is run in and "
         f"aborts (\"Could not load ...\") at an image that is not there",
         FIX,

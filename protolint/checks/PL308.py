@@ -89,7 +89,8 @@ def _labels(report):
         alone = " (the line has no space, so its whole text is both the path and the label)"
     yield ("image_data_param.source",
            f"{bad.count} line(s) of \"{report.name}\" have a label that is not an integer "
-           f"({records_checked(rec, 'lines')}); the first is line {ref.index + 1} (\"{ref.shown_key}\"): "
+           f"({records_checked(rec, 'lines')}); the first is line {ref.index + 1} "
+           f"(\"{ref.shown_key}\"): "
            f"{bad.reason}{alone}. ImageDataLayer reads the text after a line's last space with "
            f"atoi, which stops at the first character that is not a digit (a word, or "
            f"nothing, is 0): the layer trains with labels other than the ones written",

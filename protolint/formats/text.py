@@ -28,7 +28,8 @@ def _excerpt(finding: Finding, color: bool) -> list[str]:
     if len(source) > EXCERPT_WIDTH:
         first = max(0, min(column - 1 - EXCERPT_WIDTH // 3, len(source) - EXCERPT_WIDTH))
         last = first + EXCERPT_WIDTH
-        shown = ("…" if first else "") + source[first:last] + ("…" if last < len(source) else "")
+        shown = (("…" if first else "") + source[first:last]
+                 + ("…" if last < len(source) else ""))
         shift = first - (1 if first else 0)
         source, column, end = shown, column - shift, min(end, last + 1) - shift
     width = max(end - column, 1)
