@@ -91,9 +91,8 @@ def _images(report):
         f"{layer_text(first)}: none of the {count} in \"{report.name}\" was found (first: "
         f"\"{missing.example.shown_key}\", line {missing.example.index + 1}); looked for "
         f"relative to the working directory, the net's directory and its parents, and "
-        f"--root. Caffe "
-        f"reads root_folder + the listed path relative to the directory it is run in and "
-        f"aborts (\"Could not load ...\") at an image that is not there",
+        f"--root. Caffe reads root_folder + the listed path relative to the directory it is "
+        f"run in and aborts (\"Could not load ...\") at an image that is not there",
         FIX,
         related=also_read_by(report.uses[1:]),
     )
