@@ -1,6 +1,6 @@
 """Net graph rules: empty pooling windows (PL208, with PL201), unknown bottoms (PL213),
 tops produced twice (PL214), duplicate layer names (PL215), in-place use Caffe rejects
-(PL216) or gets wrong (PL217), include with exclude (PL218)."""
+(PL216) or gets wrong (PL217), include with exclude (PL218), Eltwise in place (PL236)."""
 
 from __future__ import annotations
 
@@ -434,6 +434,54 @@ def test_in_place_preprocessing_of_data_is_fine(tmp_path):
            + 'layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" '
              "inner_product_param { num_output: 2 } }\n" + LOSS)
     assert "PL217" not in codes(lint_text(tmp_path, net))
+
+
+# ------------------------------------------------------------------------------- PL236
+
+TWO_FC = (DATA + FC + 'layer { name: "fc2" type: "InnerProduct" bottom: "data" top: "fc2" '
+          "inner_product_param { num_output: 2 } }\n")
+
+
+def eltwise(params: str, top: str = "fc") -> str:
+    return (f'layer {{ name: "add" type: "Eltwise" bottom: "fc" bottom: "fc2" top: "{top}" '
+            f"eltwise_param {{ {params} }} }}\n")
+
+
+@pytest.mark.parametrize("params, words", [
+    ("", "sets its top to 0"),
+    ("operation: SUM coeff: 1 coeff: -1", "output is only -1 x 'fc2'"),
+    ("operation: MAX", "fills its top with -FLT_MAX"),
+])
+def test_eltwise_in_place_drops_its_first_bottom(tmp_path, params, words):
+    net = TWO_FC + eltwise(params) + LOSS
+    (finding,) = of(lint_text(tmp_path, net), "PL236")
+    assert "'add' computes in place on its first bottom 'fc' (TRAIN, TEST)" in finding.message
+    assert words in finding.message
+    assert finding.location.doc.text[finding.location.start:finding.location.end] == 'top: "fc"'
+    if "MAX" in params:
+        assert "GPU kernel" in finding.message and "right" in finding.message
+
+
+def test_eltwise_with_its_own_top_or_prod_is_not_pl236(tmp_path):
+    own = TWO_FC + eltwise("", top="sum") + LOSS.replace('bottom: "fc"', 'bottom: "sum"')
+    assert "PL236" not in codes(lint_text(tmp_path, own))
+    prod = TWO_FC + eltwise("operation: PROD") + LOSS
+    found = lint_text(tmp_path, prod)
+    assert "PL236" not in codes(found)
+    (finding,) = of(found, "PL217")  # right forward, wrong gradient
+    assert "EltwiseLayer::Backward (PROD)" in finding.message
+    unstable = TWO_FC + eltwise("operation: PROD stable_prod_grad: false") + LOSS
+    (finding,) = of(lint_text(tmp_path, unstable), "PL217")
+    assert "divides the top data" in finding.message
+
+
+def test_eltwise_in_place_on_a_shared_blob_aborts_first(tmp_path):
+    # 'fc' is also read by another layer: InsertSplits renames it, so the top is a
+    # second producer and Caffe aborts (PL214) before anything is computed
+    shared = (TWO_FC + 'layer { name: "peek" type: "Sigmoid" bottom: "fc" top: "peek" }\n'
+              + eltwise("") + LOSS)
+    found = codes(lint_text(tmp_path, shared))
+    assert "PL236" not in found and "PL214" in found
 
 
 # ------------------------------------------------------------------------------- PL218

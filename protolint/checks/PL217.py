@@ -9,9 +9,11 @@ CODE = "PL217"
 NAME = "in-place-corrupts-gradient"
 SEVERITY = Severity.WARNING
 TARGET = "net"
-SUMMARY = "in-place Power, Log, BNLL, Clip, LRN or MVN (and more): its gradient is wrong"
+SUMMARY = ("in-place Power, Log, BNLL, Clip, LRN, MVN or Eltwise PROD (and more): its "
+           "gradient is wrong")
 
 _WITHIN_CHANNEL = 1  # LRNParameter.NormRegion
+_PROD = 0  # EltwiseParameter.EltwiseOp
 
 
 def _fmt(x: float) -> str:
@@ -62,6 +64,16 @@ def _mechanism(layer) -> str | None:
                 "output) and overwrites the top diff it still needs (the bottom diff is the "
                 "same memory); on CPU even the forward output is wrong in place, since it "
                 "writes scale^-beta over the input before multiplying by it")
+    if kind == "Eltwise" and p.eltwise_param.operation == _PROD and len(p.bottom) >= 2:
+        if p.eltwise_param.stable_prod_grad:
+            how = ("copies bottom 1's data into bottom 0's diff, which in place is the top "
+                   "diff, before multiplying by the top diff")
+        else:
+            how = ("divides the top data by bottom 0's data (in place: the same, so 1, or NaN where it is 0) into "
+                   "bottom 0's diff, which in place is the top diff")
+        return (f"EltwiseLayer::Backward (PROD) {how}: the gradient from above is lost, and "
+                "the other bottoms' gradients are computed from bottom 0's data, which in "
+                "place is the product")
     if kind == "ReLU":
         slope = p.relu_param.negative_slope
         if slope >= 0:
