@@ -307,6 +307,9 @@ class PhaseNet:
                         also = []
                         if others:
                             also.append(f"also read by {others}")
+                        own = sum(i == layer.index for i, _ in order[key])
+                        if own > 1:
+                            also.append(f"read {own} times by '{layer.name}' itself")
                         if key in weighted:
                             also.append("also a loss output (loss_weight)")
                         out.append(Clash(layer, t, "split", by_index.get(key[0]),

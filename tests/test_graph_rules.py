@@ -1,6 +1,6 @@
 """Net graph rules: empty pooling windows (PL208, with PL201), unknown bottoms (PL213),
 tops produced twice (PL214), duplicate layer names (PL215), in-place use Caffe rejects
-(PL216) or gets wrong (PL217), include with exclude (PL218), Eltwise in place (PL236)."""
+(PL216) or gets wrong (PL217), include with exclude (PL218), in-place output (PL236)."""
 
 from __future__ import annotations
 
@@ -377,7 +377,7 @@ def trained(layer, *, frozen=False, extra_net=""):
     ('type: "BNLL"', "sigmoid(softplus(x))"),
     ('type: "Clip" clip_param { min: -1 max: 1 }', "[-1, 1]"),
     ('type: "MVN"', "normalize_variance"),
-    ('type: "LRN"', "on CPU even the forward output is wrong"),
+    ('type: "LRN"', "its forward output is wrong in place too (PL236)"),
     ('type: "LRN" lrn_param { norm_region: WITHIN_CHANNEL }', "WITHIN_CHANNEL backward"),
     ('type: "ReLU" relu_param { negative_slope: -0.5 }', "slope 1 instead of -0.5"),
     ('type: "ELU" elu_param { alpha: -1 }', "alpha -1"),
@@ -455,11 +455,32 @@ def eltwise(params: str, top: str = "fc") -> str:
 def test_eltwise_in_place_drops_its_first_bottom(tmp_path, params, words):
     net = TWO_FC + eltwise(params) + LOSS
     (finding,) = of(lint_text(tmp_path, net), "PL236")
-    assert "'add' computes in place on its first bottom 'fc' (TRAIN, TEST)" in finding.message
+    assert "Eltwise 'add' computes in place on its bottom 'fc' (TRAIN, TEST)" in finding.message
     assert words in finding.message
     assert finding.location.doc.text[finding.location.start:finding.location.end] == 'top: "fc"'
     if "MAX" in params:
         assert "GPU kernel" in finding.message and "right" in finding.message
+
+
+def test_eltwise_sum_of_a_blob_with_itself_in_place_aborts_first(tmp_path):
+    # a blob read twice by one layer is split too: the in-place top clashes (PL214)
+    net = (DATA + FC + 'layer { name: "add" type: "Eltwise" bottom: "fc" bottom: "fc" '
+           'top: "fc" }\n' + LOSS)
+    found = lint_text(tmp_path, net)
+    assert "PL236" not in codes(found)
+    (finding,) = of(found, "PL214")
+    assert "that blob is read 2 times by 'add' itself: InsertSplits" in finding.message
+
+
+def test_lrn_across_channels_in_place_in_every_phase(tmp_path):
+    lrn = 'layer { name: "norm" type: "LRN" bottom: "fc" top: "fc" %s}\n'
+    deploy = 'layer { name: "data" type: "Input" top: "data" }\n' + FC + lrn % ""
+    (finding,) = of(lint_text(tmp_path, deploy), "PL236")
+    assert "LRN 'norm' computes in place on its bottom 'fc'" in finding.message
+    assert "scale^(-2 beta)" in finding.message and "GPU kernel" in finding.message
+    assert "PL217" not in codes(lint_text(tmp_path, deploy))  # no training, no gradient
+    within = deploy.replace(lrn % "", lrn % "lrn_param { norm_region: WITHIN_CHANNEL } ")
+    assert "PL236" not in codes(lint_text(tmp_path, within))
 
 
 def test_eltwise_with_its_own_top_or_prod_is_not_pl236(tmp_path):

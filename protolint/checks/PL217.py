@@ -62,8 +62,7 @@ def _mechanism(layer) -> str | None:
                     "in place is the output, not the input")
         return ("LRNLayer::Backward (ACROSS_CHANNELS) reads its bottom data (in place: the "
                 "output) and overwrites the top diff it still needs (the bottom diff is the "
-                "same memory); on CPU even the forward output is wrong in place, since it "
-                "writes scale^-beta over the input before multiplying by it")
+                "same memory); on CPU its forward output is wrong in place too (PL236)")
     if kind == "Eltwise" and p.eltwise_param.operation == _PROD and len(p.bottom) >= 2:
         if p.eltwise_param.stable_prod_grad:
             how = ("copies bottom 1's data into bottom 0's diff, which in place is the top "

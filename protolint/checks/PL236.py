@@ -1,17 +1,19 @@
-"""Eltwise SUM or MAX in place: bottom 0 is overwritten before it is read."""
+"""In-place layers whose forward pass overwrites their input before reading it: Eltwise
+SUM and MAX, LRN across channels (the last two on CPU)."""
 
 from __future__ import annotations
 
 from protolint.findings import Report, Severity
 
 CODE = "PL236"
-NAME = "eltwise-in-place"
+NAME = "in-place-wrong-output"
 SEVERITY = Severity.ERROR
 TARGET = "net"
-SUMMARY = ("Eltwise SUM (or MAX, on CPU) computing in place: its first bottom is "
-           "overwritten before it is read and drops out of the result")
+SUMMARY = ("Eltwise SUM, or on CPU Eltwise MAX or LRN across channels, computing in "
+           "place: the input is overwritten before it is read, and the output is wrong")
 
 _SUM, _MAX = 1, 2  # EltwiseParameter.EltwiseOp
+_ACROSS_CHANNELS = 0  # LRNParameter.NormRegion
 
 
 def _rest(layer) -> str:
@@ -26,8 +28,19 @@ def _rest(layer) -> str:
 
 
 def _mechanism(layer) -> str | None:
+    """Why the output is wrong in place, or None when it is right."""
     p = layer.param
     first = p.bottom[0]
+    if layer.type == "LRN":
+        if p.lrn_param.norm_region != _ACROSS_CHANNELS:
+            return None  # its Eltwise PROD of split copies is right in place
+        return ("LRNLayer::CrossChannelForward_cpu writes scale^-beta into its top and then "
+                f"multiplies the top by its bottom; in place both are '{first}', so the "
+                "input is gone and the output is scale^(-2 beta), whatever the input's "
+                "sign (the GPU kernel reads each element before writing it and is right: "
+                "the net computes something else on CPU than on GPU)")
+    if len(p.bottom) < 2:
+        return None
     op = p.eltwise_param.operation
     if op == _SUM:
         return ("EltwiseLayer's forward (CPU and GPU alike) first sets its top to 0 and then "
@@ -45,7 +58,7 @@ def _mechanism(layer) -> str | None:
 
 def check(net):
     def judge(view, layer) -> bool:
-        if layer.type != "Eltwise" or layer.problems or len(layer.param.bottom) < 2:
+        if layer.type not in ("Eltwise", "LRN") or layer.problems:
             return False
         return view.in_place(layer) and _mechanism(layer) is not None
 
@@ -54,9 +67,8 @@ def check(net):
         blob = layer.param.top[0]
         yield Report(
             layer.location("top"),
-            f"Eltwise '{layer.name}' computes in place on its first bottom '{blob}' "
+            f"{layer.type} '{layer.name}' computes in place on its bottom '{blob}' "
             f"({phases}): {_mechanism(layer)}",
             f"give the top of '{layer.name}' its own name (e.g. '{blob}_"
-            f"{'sum' if layer.param.eltwise_param.operation == _SUM else 'max'}') and read "
-            "that name in the layers after it",
+            f"{layer.type.lower()}') and read that name in the layers after it",
         )
