@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from protolint.document import Document
 from protolint.findings import Location
@@ -27,21 +27,16 @@ PHASE_NAMES = {TRAIN: "TRAIN", TEST: "TEST"}
 class Layer:
     """One layer of the (upgraded) net and the block of text it came from."""
 
-    __slots__ = ("net", "index", "param", "node")
+    __slots__ = ("net", "index", "param", "node", "name", "type")
 
     def __init__(self, net: Net, index: int, param, node: Message | None):
         self.net = net
         self.index = index
         self.param = param
         self.node = node
-
-    @property
-    def name(self) -> str:
-        return self.param.name
-
-    @property
-    def type(self) -> str:
-        return self.param.type
+        # Read once: every rule asks, and each protobuf field read builds a new string.
+        self.name: str = param.name
+        self.type: str = param.type
 
     def bottom_name(self, index: int) -> str:
         """The name of bottom `index`, "?" when the layer has no such bottom."""
@@ -207,9 +202,9 @@ def is_loss(layer_param) -> bool:
     return layer_param.type.endswith("Loss") or any(w != 0 for w in layer_param.loss_weight)
 
 
-@dataclass(frozen=True)
-class Edge:
-    """A blob flowing from a producing layer's top to a consuming layer's bottom."""
+class Edge(NamedTuple):
+    """A blob flowing from a producing layer's top to a consuming layer's bottom (a
+    tuple: a net has one per bottom and top, built in every phase view)."""
 
     layer: Layer
     slot: int  # top index for a producer, bottom index for a consumer

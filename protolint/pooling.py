@@ -67,16 +67,31 @@ class Windows:
         return self.out_h * self.out_w
 
 
-def _axis(size: int, out: int, k: int, s: int, p: int):
-    """Per window along one axis: (start, holds input?, AVE's size factor). Forward_cpu
-    starts window i at i*stride - pad; MAX clips it to [max(start, 0), min(start+k, size));
-    AVE takes its divisor factor min(start+k, size+pad) - start before clipping."""
-    out_axis = []
-    for i in range(out):
-        start = i * s - p
-        holds = max(start, 0) < min(start + k, size)
-        out_axis.append((start, holds, min(start + k, size + p) - start))
-    return out_axis
+@dataclass(frozen=True)
+class Axis:
+    """Where the windows fall along one axis."""
+
+    empty_starts: tuple[int, ...]  # the start of each window that holds no input
+    full: int  # windows holding some input
+    zero: int  # windows whose AVE size factor is exactly 0
+
+
+def axis_windows(size: int, out: int, k: int, s: int, p: int) -> Axis:
+    """The windows along one axis, counted in closed form (an input can be millions of
+    pixels wide). Forward_cpu starts window i at i*s - p; MAX clips it to
+    [max(start, 0), min(start + k, size)), which holds input when size > 0,
+    start < size and start + k > 0; AVE takes its divisor factor
+    min(start + k, size + p) - start before clipping, which is 0 only when
+    start = size + p (k > 0, s > 0)."""
+    lo = 0 if k > p else (p - k) // s + 1  # first i with i*s - p + k > 0
+    hi = min((size + p - 1) // s, out - 1)  # last i with i*s - p < size
+    if lo > hi or size <= 0:
+        lo, hi = 0, -1
+        empty = range(out)
+    else:
+        empty = [*range(lo), *range(hi + 1, out)]
+    zero = int((size + 2 * p) % s == 0 and 0 <= (size + 2 * p) // s < out)
+    return Axis(tuple(i * s - p for i in empty), hi - lo + 1, zero)
 
 
 def windows(view, layer) -> Windows | None:
@@ -92,18 +107,12 @@ def windows(view, layer) -> Windows | None:
     if bottom is None or top is None or len(bottom) != 4 or len(top) != 4:
         return None
     h, w, oh, ow = bottom[2], bottom[3], top[2], top[3]
-    if None in (h, w, oh, ow) or oh <= 0 or ow <= 0 or min(g.kernel) <= 0:
+    if None in (h, w, oh, ow) or min(oh, ow, *g.kernel, *g.stride) <= 0:
         return None
-    rows = _axis(h, oh, g.kernel[0], g.stride[0], g.pad[0])
-    cols = _axis(w, ow, g.kernel[1], g.stride[1], g.pad[1])
-    # A window holds input only when both its row and its column do; AVE's factor is 0
-    # only for a row or column that starts beyond the padded input, which holds none.
-    full_rows = sum(holds for _, holds, _ in rows)
-    full_cols = sum(holds for _, holds, _ in cols)
-    zero_rows = sum(fh == 0 for _, _, fh in rows)
-    zero_cols = sum(fw == 0 for _, _, fw in cols)
-    empty = oh * ow - full_rows * full_cols
-    nan = zero_rows * ow + zero_cols * oh - zero_rows * zero_cols
-    return Windows(h, w, oh, ow,
-                   tuple(start for start, holds, _ in rows if not holds),
-                   tuple(start for start, holds, _ in cols if not holds), empty, nan)
+    rows = axis_windows(h, oh, g.kernel[0], g.stride[0], g.pad[0])
+    cols = axis_windows(w, ow, g.kernel[1], g.stride[1], g.pad[1])
+    # A window holds input only when its row and its column both do; AVE's factor is 0
+    # when the row's or the column's is (such a row or column holds no input).
+    empty = oh * ow - rows.full * cols.full
+    nan = rows.zero * ow + cols.zero * oh - rows.zero * cols.zero
+    return Windows(h, w, oh, ow, rows.empty_starts, cols.empty_starts, empty, nan)

@@ -4,6 +4,8 @@ tops produced twice (PL214), duplicate layer names (PL215), in-place use Caffe r
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from conftest import codes, lint_text
@@ -47,6 +49,38 @@ def test_ave_empty_windows_are_counted_as_caffe_computes_them(tmp_path, size, na
         assert f"{zero} of 9 outputs per channel" in message and "silent 0" in message
         assert "NaN" not in message
     assert "PL201" not in codes(found)  # the error replaces the warning
+
+
+def _windows_one_by_one(size, out, k, s, p):
+    """The reference: every window of one axis visited as PoolingLayer::Forward_cpu
+    visits them (start, whether its clipped range holds input, AVE's size factor)."""
+    starts, full, zero = [], 0, 0
+    for i in range(out):
+        start = i * s - p
+        if max(start, 0) < min(start + k, size):
+            full += 1
+        else:
+            starts.append(start)
+        zero += min(start + k, size + p) - start == 0
+    return tuple(starts), full, zero
+
+
+def test_axis_windows_in_closed_form_agree_with_visiting_each_window():
+    from protolint.pooling import axis_windows
+
+    checked = 0
+    for size in range(0, 14):
+        for k in range(1, 6):
+            for s in range(1, 7):
+                for p in range(0, 5):
+                    for rounding in (math.floor, math.ceil):
+                        out = int(rounding((size + 2 * p - k) / s)) + 1
+                        for o in {out, out + 1, max(out - 1, 0)}:  # and pad's pull-back
+                            got = axis_windows(size, o, k, s, p)
+                            assert (got.empty_starts, got.full, got.zero) == \
+                                _windows_one_by_one(size, o, k, s, p), (size, o, k, s, p)
+                            checked += 1
+    assert checked > 10_000
 
 
 def test_no_empty_window_at_13_keeps_the_warning_and_says_so(tmp_path):
