@@ -281,6 +281,23 @@ def test_pl302_a_file_or_a_corrupt_database(tmp_path):
     assert "cannot be read" in f.message and "MDB_CHECK" in f.message
 
 
+@pytest.mark.parametrize("sample", [None, 3])
+def test_pl302_truncated_lmdb_is_reported_not_read(tmp_path, sample):
+    # Reading the missing pages through LMDB's memory map would kill this very test
+    # process with SIGBUS: surviving to the assertions is part of the test.
+    write_lmdb(tmp_path / "full_lmdb", [datum(3, 32, 32, label=i % 3) for i in range(400)])
+    data = (tmp_path / "full_lmdb" / "data.mdb").read_bytes()
+    cut = tmp_path / "train_lmdb"
+    cut.mkdir()
+    (cut / "data.mdb").write_bytes(data[:len(data) // 2])
+    f = one(lint(tmp_path, data_layer(), data_sample=sample), "PL302")
+    assert "is a truncated LMDB: its data.mdb holds" in f.message
+    assert f"({len(data):,} bytes)" in f.message and "SIGBUS" in f.message
+    assert "copy or download the database again" in f.fix
+    # the complete database is read as usual
+    assert "PL302" not in codes(lint(tmp_path, data_layer("full_lmdb"), data_sample=sample))
+
+
 def test_pl302_no_source(tmp_path):
     f = one(lint(tmp_path, 'layer { name: "d" type: "Data" top: "data" top: "label"\n'
                            '  data_param { batch_size: 4 backend: LMDB } }\n'), "PL302")

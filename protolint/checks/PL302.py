@@ -42,11 +42,20 @@ def _source(report):
         outcome = OPEN_FAILS.get(report.kind, "Caffe aborts")
         if report.kind == "Data" and problem.startswith("cannot be read"):
             outcome = READ_FAILS
+        truncated = report.kind == "Data" and problem.startswith("is a truncated LMDB")
+        if truncated:
+            outcome = ("LMDB reads pages through a memory map, and Caffe (like any reader) "
+                       "dies of SIGBUS (bus error) when it touches a missing page: at set-up "
+                       "when the tree's root is among them, else when training reaches the "
+                       "records stored there")
         what = f"source \"{report.name}\" exists but {problem}: {outcome}"
         fix = {
             "Data": ("point the source at the LMDB or LevelDB directory itself (the one holding "
                      "data.mdb or CURRENT), or rebuild the database (convert_imageset)"),
         }.get(report.kind, "point the source at a readable file of the right kind")
+        if truncated:
+            fix = ("copy or download the database again, completely (data.mdb as large as "
+                   "the original), or rebuild it (convert_imageset)")
     yield Report(first.location(), f"{layer_text(first)}: {what}", fix,
                  related=also_read_by(report.uses[1:]))
 

@@ -4,12 +4,13 @@ Nothing here writes to a source. LMDB is opened with `readonly=True, lock=False`
 data file is opened read-only and the lock file is neither created nor touched, so a
 writer is never blocked (the price: a writer working on the database at the same time
 may show this reader inconsistent pages). Values are read as buffers into LMDB's
-read-only memory map and copied into the batch right away. A LevelDB cannot be opened without writing
-(LOCK, LOG, a new MANIFEST, maybe a compaction), so `private_copy` makes a scratch
-directory that LevelDB may write to as it pleases, hard-linking the source's table files
-(immutable once written) and copying the small rest; when linking fails (another file
-system, permissions) the tables are copied. Set TMPDIR to a directory on the source's
-file system to get links.
+read-only memory map and copied into the batch right away; a data file shorter than its
+meta page says (a truncated copy) is refused before it is mapped. A LevelDB cannot be
+opened without writing (LOCK, LOG, a new MANIFEST, maybe a compaction), so `private_copy`
+makes a scratch directory that LevelDB may write to as it pleases, hard-linking the
+source's table files (immutable once written) and copying the small rest; when linking
+fails (another file system, permissions) the tables are copied. Set TMPDIR to a
+directory on the source's file system to get links.
 
 Readers yield batches of values (bytes) with the records' positions: all records in key
 order, or, with `sample`, the records at positions floor(i * total / sample) for
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import tempfile
 from collections import deque
 from contextlib import contextmanager
@@ -46,6 +48,46 @@ MIN_BATCH = 16
 
 class Unsupported(Exception):
     """The source cannot be read here (a package is missing); the message says which."""
+
+
+class Truncated(Exception):
+    """An LMDB whose data file ends before its last page: the message says by how much."""
+
+
+_MDB_MAGIC = 0xBEEFC0DE
+# Offsets in a meta page (64-bit LMDB, little-endian): a 16-byte page header, then magic
+# and version (4 + 4), the map address and size (8 + 8), and two 48-byte database
+# records whose first field, in the free-page database's record, is the page size;
+# then the last page number used and the transaction id (8 + 8).
+_MAGIC_AT, _PSIZE_AT, _LAST_PAGE_AT, _TXNID_AT, _META_END = 16, 40, 136, 144, 152
+
+
+def check_lmdb_length(path: Path) -> None:
+    """Raise Truncated when data.mdb is shorter than its newest meta page says (an
+    interrupted copy or download). LMDB reads pages through a memory map, and touching
+    a mapped page past the end of the file kills the process with SIGBUS, which no
+    Python exception can catch: such a file must not be read at all."""
+    with open(path / "data.mdb", "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        first = f.read(_META_END)
+        magic = struct.unpack_from("<I", first, _MAGIC_AT)[0] if len(first) == _META_END else 0
+        if magic != _MDB_MAGIC:
+            return  # not an LMDB meta page: lmdb.open reports that itself
+        psize = struct.unpack_from("<I", first, _PSIZE_AT)[0]
+        if psize < 512 or psize & (psize - 1):
+            return  # not a page size LMDB writes: left to lmdb.open
+        f.seek(psize)
+        second = f.read(_META_END)
+    metas = [m for m in (first, second) if len(m) == _META_END
+             and struct.unpack_from("<I", m, _MAGIC_AT)[0] == _MDB_MAGIC]
+    txnid, last = max((struct.unpack_from("<Q", m, _TXNID_AT)[0],
+                       struct.unpack_from("<Q", m, _LAST_PAGE_AT)[0]) for m in metas)
+    needed = (last + 1) * psize
+    if size < needed:
+        raise Truncated(
+            f"is a truncated LMDB: its data.mdb holds {size:,} bytes, but its newest "
+            f"transaction ({txnid}) uses {last + 1:,} pages of {psize:,} bytes "
+            f"({needed:,} bytes), so it was not read")
 
 
 def batch_rows(record_bytes: int) -> int:
@@ -275,6 +317,7 @@ def open_lmdb(path: Path, sample: int | None = None):
         import lmdb
     except ImportError:
         raise Unsupported("LMDB not supported (pip install lmdb)") from None
+    check_lmdb_length(path)
     env = lmdb.open(str(path), readonly=True, lock=False, subdir=True, create=False,
                     readahead=sample is None, max_dbs=0, max_spare_txns=0)
     try:

@@ -112,7 +112,7 @@ def _read(source: DataSource, sample, progress) -> tuple:
         import numpy  # noqa: F401
     except ImportError:
         return UNSUPPORTED, "data inspection needs numpy (pip install numpy)", None, None
-    from protolint.data.dbs import Unsupported
+    from protolint.data.dbs import Truncated, Unsupported
 
     try:
         if source.kind == "Data":
@@ -122,6 +122,8 @@ def _read(source: DataSource, sample, progress) -> tuple:
         return _read_hdf5(source, sample, progress)
     except Unsupported as exc:
         return UNSUPPORTED, str(exc), None, None
+    except Truncated as exc:
+        return ERROR, str(exc), None, None
     except Exception as exc:  # noqa: BLE001 - a broken source is a finding, not a crash
         return ERROR, f"cannot be read ({type(exc).__name__}: {exc})", None, None
 
