@@ -270,9 +270,10 @@ def _json_number(x: float):
 
 @main.command()
 @click.argument("solver", type=click.Path(dir_okay=False))
-@click.option("--at", "at", multiple=True, type=click.IntRange(min=0), metavar="N",
-              help="Iteration to show (repeatable); default: a sample over [0, max_iter] "
-                   "and every change point.")
+@click.option("--at", "at", multiple=True, type=click.IntRange(min=0, max=2**31 - 1),
+              metavar="N",
+              help="Iteration to show (repeatable; Caffe counts iterations in an int); "
+                   "default: a sample over [0, max_iter] and every change point.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def schedule(solver, at, fmt) -> None:

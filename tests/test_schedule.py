@@ -138,6 +138,9 @@ def test_schedule_command(tmp_path):
     at = CliRunner().invoke(main, ["schedule", str(path), "--at", "5", "--at", "121"])
     assert at.exit_code == 0 and at.output.splitlines()[1:] == [
         "           5  0.1", "         121  0.001"]
+    # Caffe's iteration counter is an int: beyond it is a usage error, not a rate
+    beyond = CliRunner().invoke(main, ["schedule", str(path), "--at", str(2**31)])
+    assert beyond.exit_code == 2 and "2147483647" in beyond.output
     path.write_text('lr_policy: "poly"\nbase_lr: 0.01\npower: 0.9\n')
     nan = json.loads(CliRunner().invoke(main, ["schedule", str(path), "--format", "json",
                                                "--at", "0", "--at", "1"]).output)
