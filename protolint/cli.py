@@ -10,6 +10,7 @@ import io
 import json
 import math
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,14 +104,82 @@ def _lint_options(command):
     return command
 
 
+# Set by entry(): a console run with --data reads its data in a watched child process
+# (_watch_for_crashes). Tests that invoke `main` in their own process never fork.
+_CONSOLE = False
+_watch_fd: int | None = None  # in that child: where to say which source is being read
+_CRASH_SIGNALS = {getattr(signal, name) for name in ("SIGBUS", "SIGSEGV", "SIGABRT", "SIGFPE",
+                                                     "SIGILL") if hasattr(signal, name)}
+
+
+def _tell_watcher(line: str) -> None:
+    if _watch_fd is not None:
+        try:
+            os.write(_watch_fd, line.encode("utf-8", "replace") + b"\n")
+        except OSError:
+            pass  # the watcher is gone: nothing to tell
+
+
+def _watch_for_crashes() -> None:
+    """Split the process: the child goes on with the run, this one waits for it. A
+    damaged data source can crash the C library reading it (liblmdb on pages that point
+    outside the file, libhdf5, an image decoder), which kills the process beyond any
+    exception handler. The waiting parent then names the source that was being read and
+    exits 2, like any I/O error; otherwise it exits as the child did."""
+    global _watch_fd
+    if not _CONSOLE or not hasattr(os, "fork"):
+        return
+    readable, writable = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(readable)
+        _watch_fd = writable
+        return
+    os.close(writable)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child reports an interrupt itself
+    signal.signal(signal.SIGTERM, lambda signum, _frame: os.kill(pid, signum))
+    reading = ""
+    with os.fdopen(readable, "rb") as lines:
+        for line in lines:
+            reading = line.decode("utf-8", "replace").strip()
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFSIGNALED(status):
+        os._exit(os.WEXITSTATUS(status))
+    signum = os.WTERMSIG(status)
+    if signum not in _CRASH_SIGNALS:
+        os._exit(128 + signum)
+    name = signal.Signals(signum).name
+    if sys.stderr.isatty():  # end the child's progress bar line and show the cursor again
+        sys.stderr.write("\x1b[?25h\n")
+    if reading:
+        click.echo(f"protolint: error: {reading}: the library reading it crashed ({name}), so "
+                   "the source is damaged; Caffe reads it with the same kind of library and "
+                   "can crash the same way: rebuild it, or restore an intact copy", err=True)
+    else:
+        click.echo(f"protolint: internal error: the process crashed ({name})", err=True)
+    os._exit(EXIT_ERROR)
+
+
 @contextmanager
 def _progress_bar(source, expected: int | None):
-    """A progress bar on standard error while a data source is read, on a terminal only."""
-    if not sys.stderr.isatty() or not expected:
-        yield None
-        return
-    with click.progressbar(length=expected, label=f"reading {source.name}", file=sys.stderr) as bar:
-        yield bar.update
+    """A progress bar on standard error while a data source is read, on a terminal only;
+    the crash watcher learns which source it is."""
+    use = source.uses[0] if source.uses else None
+    if use is not None:
+        line, column = use.location().begin
+        _tell_watcher(f"{use.location().path}:{line}:{column}: {use.layer.type} "
+                      f"'{use.layer.name}' source \"{source.name}\"")
+    try:
+        if not sys.stderr.isatty() or not expected:
+            yield None
+        else:
+            with click.progressbar(length=expected, label=f"reading {source.name}",
+                                   file=sys.stderr) as bar:
+                yield bar.update
+    finally:
+        _tell_watcher("")
 
 
 def _run(paths, select, ignore, config_path, roots, input_shape, data=False, data_sample=None):
@@ -132,6 +201,8 @@ def _run(paths, select, ignore, config_path, roots, input_shape, data=False, dat
             raise Failure(f"--root {root}: no such directory")
     if options.config is not None and not options.config.is_file():
         raise Failure(f"--config {options.config}: no such file")
+    if data:
+        _watch_for_crashes()
     try:
         result = run(list(paths), options)
     except FileNotFoundError as exc:
@@ -369,6 +440,8 @@ def explain(code) -> None:
 
 def entry() -> None:
     """Console entry point: no traceback reaches the user."""
+    global _CONSOLE
+    _CONSOLE = True
     try:
         main(standalone_mode=True)
     except KeyboardInterrupt:

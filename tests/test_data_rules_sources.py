@@ -298,6 +298,43 @@ def test_pl302_truncated_lmdb_is_reported_not_read(tmp_path, sample):
     assert "PL302" not in codes(lint(tmp_path, data_layer("full_lmdb"), data_sample=sample))
 
 
+def _damage_last_leaf(db: Path) -> None:
+    """Point every node of the database's last leaf page 64 KB past the page: past the
+    end of the file, where liblmdb's memory map has no data behind it."""
+    import struct
+
+    mdb = db / "data.mdb"
+    data = bytearray(mdb.read_bytes())
+    page = 4096
+    leaves = [p for p in range(2, len(data) // page)
+              if struct.unpack_from("<H", data, p * page + 10)[0] & 0x02]  # P_LEAF
+    last = max(leaves)
+    assert (len(data) - last * page) < 0xFFF0  # the nodes land beyond the file
+    keys = (struct.unpack_from("<H", data, last * page + 12)[0] - 16) // 2
+    for i in range(keys):
+        struct.pack_into("<H", data, last * page + 16 + 2 * i, 0xFFF0)
+    mdb.write_bytes(bytes(data))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the crash watcher needs fork()")
+def test_a_database_that_crashes_liblmdb_is_an_error_naming_it(tmp_path):
+    import subprocess
+
+    write_lmdb(tmp_path / "train_lmdb", [datum(1, 8, 8, label=i % 5) for i in range(2000)])
+    net = tmp_path / "net.prototxt"
+    net.write_text(data_layer() + 'layer { name: "loss" type: "SoftmaxWithLoss" '
+                   'bottom: "data" bottom: "label" }\n')
+    command = [sys.executable, "-m", "protolint", "lint", "--data", "net.prototxt"]
+    intact = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert intact.returncode in (0, 1) and "in 1 file" in intact.stdout  # passed through
+    _damage_last_leaf(tmp_path / "train_lmdb")
+    crashed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert crashed.returncode == 2 and crashed.stdout == ""
+    assert crashed.stderr.startswith('protolint: error: net.prototxt:2:')
+    assert 'Data \'data\' source "train_lmdb"' in crashed.stderr
+    assert "crashed (SIGBUS)" in crashed.stderr and "Traceback" not in crashed.stderr
+
+
 def test_pl302_no_source(tmp_path):
     f = one(lint(tmp_path, 'layer { name: "d" type: "Data" top: "data" top: "label"\n'
                            '  data_param { batch_size: 4 backend: LMDB } }\n'), "PL302")

@@ -5,9 +5,11 @@ data file is opened read-only and the lock file is neither created nor touched, 
 writer is never blocked (the price: a writer working on the database at the same time
 may show this reader inconsistent pages). Values are read as buffers into LMDB's
 read-only memory map and copied into the batch right away; a data file shorter than its
-meta page says (a truncated copy) is refused before it is mapped (pages that are damaged
-inside a file of the right length can still crash liblmdb, here as in Caffe: reading in a
-child process would contain that, but cost about 40% of the scan). A LevelDB cannot be
+meta page says (a truncated copy) is refused before it is mapped. Pages damaged inside a
+file of the right length can still crash liblmdb, here as in Caffe: the console command
+reads data in a watched child process (protolint.cli), which costs nothing per record,
+where reading each source in a child of its own would cost about 40% of a scan (the
+child's first writes copy the parent's heap pages). A LevelDB cannot be
 opened without writing (LOCK, LOG, a new MANIFEST, maybe a compaction), so `private_copy`
 makes a scratch directory that LevelDB may write to as it pleases, hard-linking the
 source's table files (immutable once written) and copying the small rest; when linking
