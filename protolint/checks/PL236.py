@@ -14,6 +14,8 @@ SUMMARY = ("Eltwise SUM, or on CPU Eltwise MAX or LRN across channels, computing
 
 _SUM, _MAX = 1, 2  # EltwiseParameter.EltwiseOp
 _ACROSS_CHANNELS = 0  # LRNParameter.NormRegion
+_GPU_RIGHT = ("(the GPU kernel reads each element before writing it and is right: the net "
+              "computes something else on CPU than on GPU)")
 
 
 def _rest(layer) -> str:
@@ -37,8 +39,7 @@ def _mechanism(layer) -> str | None:
         return ("LRNLayer::CrossChannelForward_cpu writes scale^-beta into its top and then "
                 f"multiplies the top by its bottom; in place both are '{first}', so the "
                 "input is gone and the output is scale^(-2 beta), whatever the input's "
-                "sign (the GPU kernel reads each element before writing it and is right: "
-                "the net computes something else on CPU than on GPU)")
+                f"sign {_GPU_RIGHT}")
     if len(p.bottom) < 2:
         return None
     op = p.eltwise_param.operation
@@ -51,8 +52,7 @@ def _mechanism(layer) -> str | None:
         return ("EltwiseLayer::Forward_cpu first fills its top with -FLT_MAX and then "
                 f"compares bottom 0 with bottom 1; in place the top is '{first}' itself, so "
                 f"'{first}' never wins and the output is the maximum of the other bottoms "
-                "only (the GPU kernel reads each element before writing it and is right: "
-                "the net computes something else on CPU than on GPU)")
+                f"only {_GPU_RIGHT}")
     return None  # PROD multiplies elementwise into the top: right in place (forward)
 
 
