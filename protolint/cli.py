@@ -168,8 +168,9 @@ def _progress_bar(source, expected: int | None):
     the crash watcher learns which source it is."""
     use = source.uses[0] if source.uses else None
     if use is not None:
-        line, column = use.location().begin
-        _tell_watcher(f"{use.location().path}:{line}:{column}: {use.layer.type} "
+        where = use.location()
+        line, column = where.begin
+        _tell_watcher(f"{where.path}:{line}:{column}: {use.layer.type} "
                       f"'{use.layer.name}' source \"{source.name}\"")
     try:
         if not sys.stderr.isatty() or not expected:

@@ -181,8 +181,8 @@ def _describe(token: tuple[str, str, int]) -> str:
     return "end of file" if kind == END else repr(text)
 
 
-# Deepest `{ ... }` nesting read. Caffe's own messages nest at most six levels (a filler
-# in a layer of a net inlined in a solver); the limit keeps a hostile file from
+# Deepest `{ ... }` nesting read. Caffe's files nest a handful of levels (a filler in a
+# layer of a net inlined in a solver is four); the limit keeps a hostile file from
 # exhausting Python's stack, which the recursive descent below would otherwise do.
 MAX_DEPTH = 100
 

@@ -68,8 +68,8 @@ def _mechanism(layer) -> str | None:
             how = ("copies bottom 1's data into bottom 0's diff, which in place is the top "
                    "diff, before multiplying by the top diff")
         else:
-            how = ("divides the top data by bottom 0's data (in place: the same, so 1, or NaN where it is 0) into "
-                   "bottom 0's diff, which in place is the top diff")
+            how = ("divides the top data by bottom 0's data (in place: the same, so 1, or NaN "
+                   "where it is 0) into bottom 0's diff, which in place is the top diff")
         return (f"EltwiseLayer::Backward (PROD) {how}: the gradient from above is lost, and "
                 "the other bottoms' gradients are computed from bottom 0's data, which in "
                 "place is the product")

@@ -57,10 +57,10 @@ def _mechanism(layer) -> str | None:
 
 
 def check(net):
-    def judge(view, layer) -> bool:
+    def judge(view, layer) -> str | None:
         if layer.type not in ("Eltwise", "LRN") or layer.problems:
-            return False
-        return view.in_place(layer) and _mechanism(layer) is not None
+            return None
+        return _mechanism(layer) if view.in_place(layer) else None
 
     for layer, hits in net.per_layer(judge):
         phases = ", ".join(dict.fromkeys(view.phase_name for view, _ in hits))
@@ -68,7 +68,7 @@ def check(net):
         yield Report(
             layer.location("top"),
             f"{layer.type} '{layer.name}' computes in place on its bottom '{blob}' "
-            f"({phases}): {_mechanism(layer)}",
+            f"({phases}): {hits[0][1]}",
             f"give the top of '{layer.name}' its own name (e.g. '{blob}_"
             f"{layer.type.lower()}') and read that name in the layers after it",
         )
