@@ -87,6 +87,15 @@ def loss_weights(layer_param) -> list[float]:
 
 
 # Every layer type BVLC Caffe master registers (REGISTER_LAYER_CLASS / CREATOR).
+def input_scale(layer_param) -> float:
+    """The factor a data layer multiplies its mean-subtracted values by: WindowData reads
+    its own window_data_param.scale (WindowDataLayer::load_batch), every other data layer
+    its transform_param's (DataTransformer)."""
+    if layer_param.type == "WindowData":
+        return layer_param.window_data_param.scale
+    return layer_param.transform_param.scale
+
+
 BVLC_LAYER_TYPES = frozenset("""
 AbsVal Accuracy ArgMax BNLL BatchNorm BatchReindex Bias Clip Concat ContrastiveLoss
 Convolution Crop Data Deconvolution Dropout DummyData ELU Eltwise Embed EuclideanLoss Exp

@@ -237,6 +237,22 @@ class PhaseNet:
     def phase(self) -> int:
         return self.state.phase
 
+    def runs_as(self, layer: Layer) -> int:
+        """The phase `layer` computes as in this view (Dropout drops, BatchNorm takes batch
+        statistics, data layers crop at random only as TRAIN): its own `phase` field when
+        written, since Net::Init gives the net's phase only to layers without one."""
+        p = layer.param
+        return p.phase if p.HasField("phase") else self.state.phase
+
+    def global_stats(self, layer: Layer) -> bool:
+        """Whether BatchNorm `layer` normalises with its stored statistics in this view:
+        its use_global_stats when written, else whether it runs as TEST
+        (BatchNormLayer::LayerSetUp)."""
+        bn = layer.param.batch_norm_param
+        if bn.HasField("use_global_stats"):
+            return bn.use_global_stats
+        return self.runs_as(layer) == TEST
+
     @cached_property
     def shapes(self):
         """Blob shapes and the shape CHECKs Caffe fails in this view (shapes.py)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protolint.floats import FLT_MAX, cexp, cpow, f32
-from protolint.layers import BVLC_LAYER_TYPES
+from protolint.layers import BVLC_LAYER_TYPES, input_scale
 from protolint.net import TRAIN, Layer, PhaseNet
 from protolint.pooling import may_leave_empty_windows
 
@@ -88,7 +88,7 @@ def _sigmoid(x: float) -> float:
 
 def _transformed(layer: Layer, source: Interval) -> Interval:
     """DataTransformer: (value - mean) * scale, with the mean from mean_value or a mean
-    file (a mean of bytes, so within [0, 255])."""
+    file (a mean of bytes, so within [0, 255]) and the scale the layer reads."""
     t = layer.param.transform_param
     if t.mean_value:
         mean = Interval(min(t.mean_value), max(t.mean_value))
@@ -97,7 +97,7 @@ def _transformed(layer: Layer, source: Interval) -> Interval:
     else:
         mean = Interval(0.0, 0.0)
     centred = Interval(source.low - mean.high, source.high - mean.low)
-    return centred.affine(t.scale, 0.0)
+    return centred.affine(input_scale(layer.param), 0.0)
 
 
 def _filler(filler) -> Interval:
@@ -227,7 +227,7 @@ def _log(layer, ins, view):
 
 def _dropout(layer, ins, view):
     x = ins[0]
-    if view.phase != TRAIN:
+    if view.runs_as(layer) != TRAIN:
         return [x]  # Caffe copies the input through outside TRAIN
     ratio = layer.param.dropout_param.dropout_ratio
     scale = 1.0 / (1.0 - ratio) if ratio < 1 else INF
@@ -466,7 +466,7 @@ class Ranges:
             return None
         if src.type == "Threshold" and self.top(src, edge.slot).contains(0.0):
             return f"Threshold '{src.name}' outputs exactly 0 wherever its input is <= threshold"
-        if src.type == "Dropout" and self.view.phase == TRAIN:
+        if src.type == "Dropout" and self.view.runs_as(src) == TRAIN:
             ratio = src.param.dropout_param.dropout_ratio
             if 0 < ratio < 1:
                 return (f"Dropout '{src.name}' sets a fraction {ratio:g} of its outputs to "

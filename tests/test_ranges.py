@@ -74,6 +74,24 @@ def test_dropout_passes_values_through_in_test(tmp_path):
     assert ranges_of(tmp_path, text, phase=1)["l2"] == Interval(-1.0, 1.0)
 
 
+def test_a_layers_own_phase_decides_how_dropout_computes(tmp_path):
+    """Net::Init keeps a written `phase`: marked TEST, Dropout copies even in TRAIN;
+    marked TRAIN, it scales by 1/(1 - ratio) even in TEST."""
+    as_test = chain("Convolution", "TanH", "Dropout phase: TEST")
+    assert ranges_of(tmp_path, as_test, phase=0)["l2"] == Interval(-1.0, 1.0)
+    as_train = chain("Convolution", "TanH", "Dropout phase: TRAIN")
+    assert ranges_of(tmp_path, as_train, phase=1)["l2"] == Interval(-2.0, 2.0)
+
+
+def test_window_data_is_scaled_by_its_own_scale(tmp_path):
+    """WindowDataLayer multiplies by window_data_param.scale; transform_param's is unread."""
+    text = ('layer { name: "w" type: "WindowData" top: "w" top: "label" '
+            'transform_param { scale: 0.5 } window_data_param { scale: 0.25 } }\n')
+    assert ranges_of(tmp_path, text)["w"] == Interval(0.0, 255 * 0.25)
+    data = text.replace("WindowData", "Data").replace("window_data_param { scale: 0.25 }", "")
+    assert ranges_of(tmp_path, data)["w"] == Interval(0.0, 255 * 0.5)
+
+
 def test_eltwise_and_dummy_data(tmp_path):
     text = ('layer { name: "a" type: "DummyData" top: "a" dummy_data_param { '
             'shape { dim: 1 } data_filler { type: "uniform" min: -1 max: 2 } } }\n'

@@ -28,11 +28,8 @@ def _single_values(net, layer) -> list[str]:
     for view in net.views:
         if layer not in view.layers:
             continue
-        bn = layer.param.batch_norm_param
-        global_stats = bn.use_global_stats if bn.HasField("use_global_stats") \
-            else view.phase != 0
         shape = view.shapes.bottom(layer, 0)
-        if global_stats or not shape or any(d is None for d in shape):
+        if view.global_stats(layer) or not shape or any(d is None for d in shape):
             continue
         channels = shape[1] if len(shape) > 1 else 1
         if channels and math.prod(shape) // channels == 1:

@@ -60,10 +60,9 @@ def check(net):
         for layer in view.layers:
             if layer.type != "BatchNorm" or layer.index in seen or layer.problems:
                 continue
-            bn = layer.param.batch_norm_param
-            if bn.HasField("use_global_stats") and bn.use_global_stats:
+            if view.global_stats(layer):
                 continue  # no running averages are computed in this phase
-            f = bn.moving_average_fraction
+            f = layer.param.batch_norm_param.moving_average_fraction
             if 0 <= f <= 1:
                 continue
             seen.add(layer.index)

@@ -26,11 +26,11 @@ def _effect(ratio: float) -> str:
 def check(net):
     reported = set()
     for view in net.views:
-        if view.phase != TRAIN:
-            continue  # outside TRAIN Dropout copies its input
         for layer in view.layers:
             if layer.type != "Dropout" or layer.problems or layer.index in reported:
                 continue
+            if view.runs_as(layer) != TRAIN:
+                continue  # outside TRAIN Dropout copies its input
             ratio = f32(layer.param.dropout_param.dropout_ratio)
             if 0 <= ratio < 1:
                 continue

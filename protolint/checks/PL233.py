@@ -182,7 +182,7 @@ def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
         return [_restart(min(x.rms, 1.0), name)] if x.rms >= 1 else [x]
     if kind == "Dropout":
         ratio = layer.param.dropout_param.dropout_ratio
-        if view.phase == TRAIN and 0 <= ratio < 1:
+        if view.runs_as(layer) == TRAIN and 0 <= ratio < 1:
             return [x.times(1 / math.sqrt(1 - ratio))]
         return [x]
     if kind == "LRN":
