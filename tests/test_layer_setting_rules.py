@@ -1,7 +1,10 @@
-"""Settings a layer is given but does not act on as written: its own `phase` field
-(PL237) and transformation fields in the data layers' own parameter blocks (PL238)."""
+"""Settings of a layer that do not do what they seem to: its own `phase` field (PL237),
+transformation fields in the data layers' own parameter blocks (PL238), a batch_size
+left out (PL239), a backend that contradicts the source's name (PL240)."""
 
 from __future__ import annotations
+
+import pytest
 
 from conftest import codes, lint_text
 
@@ -152,3 +155,56 @@ def test_a_v1_window_data_scale_is_lost_by_the_upgrade(tmp_path):
     assert "window_data_param.scale is moved to transform_param on load" in found.message
     assert (found.line, found.column) == (2, text.splitlines()[1].index("scale") + 1)
     assert "upgrade_net_proto_text" in found.fix
+
+
+# ------------------------------------------------------------------- PL239 batch-size-zero
+
+def test_a_batch_size_left_out_is_zero(tmp_path):
+    text = ('layer { name: "h5" type: "HDF5Data" top: "data" top: "label"\n'
+            '  hdf5_data_param { source: "list.txt" } }\n')
+    [found] = of(lint_text(tmp_path, text), "PL239")
+    assert "HDF5Data 'h5' has no batch_size (in hdf5_data_param it has no default: 0)" \
+        in found.message
+    assert found.line == 2  # no batch_size to point at: its block
+    written = text.replace('"list.txt"', '"list.txt" batch_size: 0')
+    [found] = of(lint_text(tmp_path, written), "PL239")
+    assert "has batch_size: 0:" in found.message
+    assert found.column == written.splitlines()[1].index("batch_size") + 1
+
+
+def test_a_batch_size_is_silent_and_image_data_has_a_default(tmp_path):
+    assert "PL239" not in codes(lint_text(tmp_path, data_layer()))
+    images = ('layer { name: "img" type: "ImageData" top: "data" top: "label" '
+              'image_data_param { source: "list.txt" } }\n')
+    assert "PL239" not in codes(lint_text(tmp_path, images))
+
+
+# ------------------------------------------------------ PL240 backend-contradicts-source-name
+
+def backend_layer(source: str, backend: str = "") -> str:
+    return ('layer { name: "data" type: "Data" top: "data" top: "label" '
+            f'data_param {{ source: "{source}" batch_size: 2 {backend} }} }}\n')
+
+
+def test_an_lmdb_name_read_with_the_default_backend(tmp_path):
+    text = backend_layer("data/mnist_train_lmdb")
+    [found] = of(lint_text(tmp_path, text), "PL240")
+    assert "named like an LMDB, with no backend, so LEVELDB (Caffe's default)" in found.message
+    assert found.column == text.index("source") + 1 and "`backend: LMDB`" in found.fix
+
+
+def test_a_leveldb_name_declared_lmdb(tmp_path):
+    text = backend_layer("cifar_train_leveldb", "backend: LMDB")
+    [found] = of(lint_text(tmp_path, text), "PL240")
+    assert "named like a LevelDB, with backend LMDB" in found.message
+    assert found.column == text.index("backend") + 1 and "`backend: LEVELDB`" in found.fix
+
+
+@pytest.mark.parametrize("source, backend", [
+    ("train_lmdb", "backend: LMDB"),
+    ("train_leveldb", ""),
+    ("train_db", ""),                  # the name says nothing
+    ("lmdb_from_leveldb", "backend: LMDB"),  # it says both
+])
+def test_names_that_agree_or_say_nothing_are_silent(tmp_path, source, backend):
+    assert "PL240" not in codes(lint_text(tmp_path, backend_layer(source, backend)))

@@ -1,7 +1,7 @@
 """A Data layer whose backend is not the kind of database its source is."""
 
 from protolint.data.usage import used_reports
-from protolint.data.wording import also_read_by, layer_text
+from protolint.data.wording import also_read_by, declared_backend, layer_text
 from protolint.findings import Report, Severity
 
 CODE = "PL303"
@@ -29,13 +29,12 @@ def check(net):
         source = report.source
         if not source.backend_mismatch:
             continue
-        declared = (source.backend or "LEVELDB").upper()
         first = report.uses[0]
-        written = first.layer.param.data_param.HasField("backend")
-        how = f"backend {declared}" if written else "no backend, so LEVELDB (Caffe's default)"
+        data = first.layer.param.data_param
+        declared, how, field = declared_backend(data)
         right = source.found.upper()
         yield Report(
-            first.layer.location("data_param.backend" if written else "data_param.source"),
+            first.layer.location(field),
             f"{layer_text(first)} declares {how}, but \"{report.name}\" is "
             f"{MARKER[source.found]}: DataLayer opens it with {declared} (db::GetDB), and "
             f"{FAILURE.get(declared, 'the open fails')}",

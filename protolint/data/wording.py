@@ -1,5 +1,6 @@
-"""How the data rules (PL301-PL316) name what they report: a source, the layer reading it,
-a record, a shape, and how much of a source was checked.
+"""How the data rules (PL301-PL316, and PL240 without --data) name what they report: a
+source, its backend, the layer reading it, a record, a shape, and how much of a source
+was checked.
 
 Two wordings of "how much was checked" coexist, each kept by the rules that use it:
 `records_checked` ("all 1200 records checked", the rules about reading a source,
@@ -53,6 +54,15 @@ def what_top(report, top: str) -> str:
     if report.hdf5 is not None:
         return f"{what(report)}, dataset '{top}'"
     return what(report)
+
+
+def declared_backend(data_param) -> tuple[str, str, str]:
+    """The backend DataLayer opens its source with (LEVELDB when none is written: the
+    default in caffe.proto), how the layer says so, and the field to point at."""
+    declared = data_param.DB.Name(data_param.backend)
+    if data_param.HasField("backend"):
+        return declared, f"backend {declared}", "data_param.backend"
+    return declared, "no backend, so LEVELDB (Caffe's default)", "data_param.source"
 
 
 def layer_text(use) -> str:
