@@ -26,7 +26,7 @@ from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, matches, run
 from protolint.net import TEST, TRAIN
-from protolint.project import Project
+from protolint.project import STDIN, Project
 from protolint.floats import f32
 from protolint.schedule import Schedule, default_points
 
@@ -98,6 +98,10 @@ def _lint_options(command):
                           "image lists, mean files; read-only) and check what they hold."),
         click.option("--data-sample", "data_sample", type=click.IntRange(min=1), metavar="N",
                      help="With --data: check N records spread over each source instead of all."),
+        click.option("--stdin-filename", "stdin_filename", metavar="PATH",
+                     help="The path of the text read from standard input (a PATHS entry `-`): "
+                          "shown in findings, and where the files it names and the "
+                          "configuration are looked for from."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -183,10 +187,25 @@ def _progress_bar(source, expected: int | None):
         _tell_watcher("")
 
 
-def _run(paths, select, ignore, config_path, roots, input_shape, data=False, data_sample=None):
+def _read_stdin() -> bytes:
+    """Standard input's bytes, for the path `-`."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise Failure("-: standard input is not open")
+    try:
+        return stream.read()
+    except OSError as exc:
+        raise Failure(f"-: standard input: {exc.strerror or exc}") from None
+
+
+def _run(paths, select, ignore, config_path, roots, input_shape, data=False, data_sample=None,
+         stdin_filename=None):
     """One lint run from the shared options; usage and I/O problems end it with exit 2."""
     if data_sample is not None and not data:
         raise click.BadParameter("needs --data", param_hint="--data-sample")
+    if stdin_filename is not None and STDIN not in paths:
+        raise click.BadParameter("needs `-` among the paths (standard input)",
+                                 param_hint="--stdin-filename")
     options = Options(
         select=_codes(select, "--select") or None,
         ignore=_codes(ignore, "--ignore"),
@@ -196,6 +215,8 @@ def _run(paths, select, ignore, config_path, roots, input_shape, data=False, dat
         data=data,
         data_sample=data_sample,
         data_progress=_progress_bar,
+        stdin=_read_stdin() if STDIN in paths else None,
+        stdin_filename=stdin_filename,
     )
     for root in options.roots:
         if not root.is_dir():
@@ -268,8 +289,8 @@ def _rendered(fmt: str, result, color: bool) -> str:
               show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR).")
-def lint(paths, select, ignore, config_path, roots, input_shape, data, data_sample, fmt, output,
-         extra_outputs, baseline_path, fail_on, color) -> None:
+def lint(paths, select, ignore, config_path, roots, input_shape, data, data_sample,
+         stdin_filename, fmt, output, extra_outputs, baseline_path, fail_on, color) -> None:
     """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
     targets = _format_targets(extra_outputs)
     known = None
@@ -278,7 +299,8 @@ def lint(paths, select, ignore, config_path, roots, input_shape, data, data_samp
             known = baseline.load(Path(baseline_path))
         except baseline.BaselineError as exc:
             raise Failure(str(exc)) from None
-    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample)
+    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample,
+                  stdin_filename)
     if known is not None:
         result.findings = baseline.new_findings(result.findings, known)
     use_color = color == "always" or (
@@ -303,9 +325,10 @@ def lint(paths, select, ignore, config_path, roots, input_shape, data, data_samp
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The baseline file to write (e.g. .protolint-baseline.json).")
 def make_baseline(paths, select, ignore, config_path, roots, input_shape, data, data_sample,
-                  output) -> None:
+                  stdin_filename, output) -> None:
     """Record today's findings, so that `lint --baseline FILE` reports only new ones."""
-    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample)
+    result = _run(paths, select, ignore, config_path, roots, input_shape, data, data_sample,
+                  stdin_filename)
     target = _writable(result, output, "--output")
     _write(target, baseline.dumps(result.findings), "--output")
     click.echo(f"protolint: recorded {len(result.findings)} findings in {output}", err=True)

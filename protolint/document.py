@@ -88,7 +88,11 @@ class Document:
     def read(cls, path: Path, display: str) -> Document:
         """Load a file (raises OSError when it cannot be read). Bytes that are not UTF-8
         text become a syntax error at the first offending byte."""
-        data = path.read_bytes()
+        return cls.decode(path, display, path.read_bytes())
+
+    @classmethod
+    def decode(cls, path: Path, display: str, data: bytes) -> Document:
+        """A document from bytes read elsewhere (standard input), as `read` does."""
         try:
             return cls(path, display, data.decode("utf-8"))
         except UnicodeDecodeError as exc:

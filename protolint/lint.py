@@ -13,7 +13,7 @@ from protolint.checks import Rule, all_rules
 from protolint.config import Config, Finder
 from protolint.document import Document
 from protolint.findings import Finding, Report, Severity
-from protolint.project import Project, expand
+from protolint.project import STDIN, Project, expand
 from protolint.suppressions import Directive, apply, directives
 
 
@@ -29,6 +29,8 @@ class Options:
     data_sample: int | None = None  # check this many records per source, spread over it
     # (source, records expected or None) -> a context giving an update(n) callable, or None
     data_progress: Callable[[object, int | None], ContextManager] | None = None
+    stdin: bytes | None = None  # what standard input held, linted where paths say `-`
+    stdin_filename: str | None = None  # the path it is shown as and placed at
 
 
 @dataclass
@@ -89,9 +91,12 @@ def run(paths: list[str], options: Options | None = None) -> Result:
 
 
 def _run(paths: list[str], options: Options) -> Result:
-    files = expand(paths)
+    files = expand(paths, options.stdin_filename)
+    supplied = {}
+    if options.stdin is not None:
+        supplied[Path(options.stdin_filename or STDIN).resolve()] = options.stdin
     project = Project(options.cwd, options.roots, options.input_shapes,
-                      configure=Finder(options.config).for_file)
+                      configure=Finder(options.config).for_file, supplied=supplied)
     project.expect(files)
     for path, display in files:
         project.lint_file(path, display)

@@ -15,14 +15,20 @@ from protolint.textformat import MESSAGE, Field
 PROTOTXT_SUFFIXES = (".prototxt",)
 
 
-def expand(paths: list[str]) -> list[tuple[Path, str]]:
+STDIN = "-"  # the path that names standard input
+
+
+def expand(paths: list[str], stdin_name: str | None = None) -> list[tuple[Path, str]]:
     """Files to lint, each with the path to show: a file as given, a directory as every
-    *.prototxt below it (hidden directories skipped), in a stable order. Raises
-    FileNotFoundError for a path that does not exist."""
+    *.prototxt below it (hidden directories skipped), in a stable order; `-` is standard
+    input, shown and placed as `stdin_name` when given. Raises FileNotFoundError for a
+    path that does not exist."""
     out: list[tuple[Path, str]] = []
     for given in paths:
         p = Path(given)
-        if p.is_dir():
+        if given == STDIN:
+            out.append((Path(stdin_name or STDIN), stdin_name or STDIN))
+        elif p.is_dir():
             found = []
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -39,8 +45,11 @@ def expand(paths: list[str]) -> list[tuple[Path, str]]:
 class Project:
     def __init__(self, cwd: Path | None = None, roots: list[Path] | None = None,
                  input_shapes: dict[str, tuple[int, ...]] | None = None,
-                 configure: Callable[[Path], Config] | None = None):
+                 configure: Callable[[Path], Config] | None = None,
+                 supplied: dict[Path, bytes] | None = None):
         self.cwd = (cwd or Path.cwd()).resolve()
+        # Texts given instead of read from disk (standard input), by resolved path.
+        self.supplied = supplied or {}
         self.roots = [r.resolve() for r in roots or []]
         self.input_shapes = input_shapes or {}
         self.configure = configure  # the configuration for a file, set on each document
@@ -69,7 +78,10 @@ class Project:
         key = path.resolve()
         doc = self.documents.get(key)
         if doc is None:
-            doc = Document.read(path, display or self.given.get(key) or self.display(key))
+            shown = display or self.given.get(key) or self.display(key)
+            data = self.supplied.get(key)
+            doc = (Document.read(path, shown) if data is None
+                   else Document.decode(path, shown, data))
             if self.configure is not None:
                 doc.config = self.configure(path)
             self.documents[key] = doc

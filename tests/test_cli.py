@@ -23,14 +23,14 @@ layer { name: "pool" type: "Pooling" bottom: "data" top: "pool"
 POLY_SOLVER = 'base_lr: 0.01\nlr_policy: "poly"\npower: 1\nnet_param { name: "n" }\n'
 
 
-def invoke(*args, cwd: Path | None = None):
+def invoke(*args, cwd: Path | None = None, stdin: str | None = None):
     runner = CliRunner()
     if cwd is None:
-        return runner.invoke(main, list(args))
+        return runner.invoke(main, list(args), input=stdin)
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        return runner.invoke(main, list(args))
+        return runner.invoke(main, list(args), input=stdin)
     finally:
         os.chdir(old)
 
@@ -103,6 +103,30 @@ def test_paths_are_shown_as_given(files):
     result = invoke("lint", "--format", "json", str(files))
     paths = {f["path"] for f in json.loads(result.output)["findings"]}
     assert paths == {str(files / "net.prototxt"), str(files / "solver.prototxt")}
+
+
+def test_standard_input_is_linted_as_dash_or_as_the_name_given(files):
+    result = invoke("lint", "--format", "json", "-", cwd=files, stdin=POOL_NET)
+    assert [(f["path"], f["code"], f["line"]) for f in json.loads(result.output)["findings"]] \
+        == [("-", "PL201", 4)]
+    # --stdin-filename names it, and places it: the configuration beside that path applies,
+    # and a solver's nets are looked for from there.
+    (files / "models").mkdir()
+    (files / "models" / ".protolint.toml").write_text('ignore = ["PL201"]\n')
+    (files / "models" / "pool.prototxt").write_text(POOL_NET)
+    args = ("lint", "--format", "json", "--stdin-filename", "models/solver.prototxt", "-")
+    solver = POLY_SOLVER.replace('net_param { name: "n" }', 'net: "pool.prototxt"')
+    found = json.loads(invoke(*args, cwd=files, stdin=solver).output)["findings"]
+    assert [(f["path"], f["code"]) for f in found] == [("models/solver.prototxt", "PL101")]
+    found = json.loads(invoke(*args[:-1], "--select", "PL010", "-", cwd=files,
+                              stdin=solver.replace("pool.prototxt", "gone.prototxt")).output)
+    assert [f["code"] for f in found["findings"]] == ["PL010"]  # looked for, not found
+    assert (files / "models" / "solver.prototxt").exists() is False  # nothing written
+
+
+def test_stdin_filename_needs_a_dash(files):
+    result = invoke("lint", "--stdin-filename", "x.prototxt", str(files / "net.prototxt"))
+    assert result.exit_code == 2 and "needs `-` among the paths" in result.output
 
 
 def test_select_and_ignore_by_code_and_prefix(files):
