@@ -973,9 +973,12 @@ def _inner_product(c: _Ctx) -> list[Shape]:
     F = "inner_product_param."
     s = c.b[0]
     n = _i32(q.num_output)
+    if n == 0:
+        # Caffe's own message names the filler, not the setting that caused it.
+        unset = "" if q.HasField("num_output") else " (not written: it has no default)"
+        _fail(f"num_output is 0{unset}: the weight blob has no rows, so the weight filler's "
+              f"check \"blob->count()\" fails while the layer sets up", F + "num_output")
     if s is None:
-        if n == 0:
-            _weights((0,), F + "num_output")
         return [(None,) * q.axis + (n,)] if q.axis >= 0 else [None]
     axis = _axis(s, q.axis, F + "axis")
     k = _count(s, axis)

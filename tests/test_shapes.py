@@ -425,6 +425,10 @@ def test_inner_product_axis_and_transpose(tmp_path):
     shapes = run(tmp_path, net)
     assert shapes.blobs()["ip"] == (2, 7) and shapes.blobs()["ip2"] == (2, 3, 7)
     assert failed(shapes) == [("none", "inner_product_param.num_output")]
+    # Caffe's message blames the filler; the finding names the setting, known shape or not.
+    assert "num_output is 0 (not written: it has no default)" in shapes.failures[0].message
+    unknown = layer("none", "InnerProduct", "x").replace('"x"', '"unknown"')
+    assert "num_output is 0" in run(tmp_path, unknown).failures[0].message
 
 
 def test_mvn_lrn_batchnorm_prelu_ranks(tmp_path):
