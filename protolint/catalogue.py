@@ -2,6 +2,8 @@
 
 A page starts with `# CODE name`, then a `Severity: ...` line, then sections; the
 `## Bad` and `## Good` sections each hold one ```prototxt example, which the tests lint.
+A block fenced as ```prototxt NAME is a file the example names (a solver's net), which
+the tests write beside it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from protolint.resources import bundled
 
 _SECTION = re.compile(r"^## +(.+?)\s*$", re.M)
 _FENCE = re.compile(r"```prototxt\n(.*?)```", re.S)
+_BESIDE = re.compile(r"```prototxt +([\w./-]+)\n(.*?)```", re.S)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class Page:
         """The prototxt example of section `name` (Bad or Good)."""
         m = _FENCE.search(self.section(name))
         return m.group(1) if m else None
+
+    def beside(self, name: str) -> dict[str, str]:
+        """The files the example of section `name` names, by file name."""
+        return dict(_BESIDE.findall(self.section(name)))
 
 
 @cache

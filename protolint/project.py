@@ -146,7 +146,8 @@ class Project:
         return next((c for c in candidates if c.exists()), None), candidates
 
     def net_file(self, name: str, solver_path: Path) -> tuple[Net | None, list[str], str]:
-        """Find and load a net file a solver names: (net, places searched, problem)."""
+        """Find and load a net file a solver names: (net, places searched, problem); a
+        net that loads has searched just the place it was found at."""
         candidate, candidates = self.resolve(name, solver_path)
         if candidate is None:
             return None, [str(c) for c in candidates], "not found"
@@ -160,4 +161,4 @@ class Project:
             return None, [str(candidate)], "is a solver file, not a net"
         if doc.kind == UNKNOWN:
             return None, [str(candidate)], "is not a Caffe net"
-        return self._net_of(doc), [], ""
+        return self._net_of(doc), [str(candidate)], ""

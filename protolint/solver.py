@@ -38,7 +38,8 @@ LEGACY_SOLVER_TYPES = {0: "SGD", 1: "Nesterov", 2: "AdaGrad", 3: "RMSProp", 4: "
 class NetUse:
     """One net the solver builds: `role` is "train" or "test"; `field` the solver field
     naming it. `net` is None when the file could not be found or read (`searched` lists
-    the paths tried, `problem` says what went wrong)."""
+    the paths tried, `problem` says what went wrong); a net file found has `searched`
+    holding where."""
 
     role: str
     field: Field
@@ -150,6 +151,19 @@ class Solver:
         if found is None:
             return Location(self.doc, 0, 0)
         return Location(self.doc, found.start, found.vend)
+
+    @property
+    def run_directory(self) -> Path | None:
+        """The directory Caffe presumably runs from, which it opens every relative path
+        against: the one the train net's relative path was found under. None for an
+        inline or absolute train net, or one not found."""
+        for use in self.uses:
+            if use.role != "train" or use.net is None or use.net.inline:
+                continue
+            name = Path(text_of(use.field))
+            if name.parts and not name.is_absolute():
+                return Path(use.searched[0]).parents[len(name.parts) - 1]
+        return None
 
     @property
     def nets(self) -> list[Net]:

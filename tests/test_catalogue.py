@@ -34,15 +34,22 @@ def test_page_matches_rule(code):
 LINTED_ALONE = sorted(code for code, rule in RULES.items() if not rule.needs_data)
 
 
+def lint_example(tmp_path, code: str, section: str):
+    """Lint a page's example, with the files it names (```prototxt NAME blocks) beside it."""
+    page = pages()[code]
+    example = page.example(section)
+    assert example is not None, f"{code}: the {section} section needs a ```prototxt block"
+    for name, text in page.beside(section).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return lint_text(tmp_path, example)
+
+
 @pytest.mark.parametrize("code", LINTED_ALONE)
 def test_bad_example_fires(code, tmp_path):
-    example = pages()[code].example("Bad")
-    assert example is not None, f"{code}: the Bad section needs a ```prototxt block"
-    assert code in codes(lint_text(tmp_path, example))
+    assert code in codes(lint_example(tmp_path, code, "Bad"))
 
 
 @pytest.mark.parametrize("code", LINTED_ALONE)
 def test_good_example_is_silent(code, tmp_path):
-    example = pages()[code].example("Good")
-    assert example is not None, f"{code}: the Good section needs a ```prototxt block"
-    assert code not in codes(lint_text(tmp_path, example))
+    assert code not in codes(lint_example(tmp_path, code, "Good"))

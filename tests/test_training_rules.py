@@ -670,3 +670,71 @@ def test_weight_decay_with_an_aborting_schedule_is_not_a_crash(tmp_path):
     text = 'net: "train_val.prototxt"\nbase_lr: 1\nweight_decay: 100\nmax_iter: 100\n'
     found = codes(lint_text(tmp_path, text))  # lint_text fails on a rule crash
     assert "PL111" in found and "PL122" not in found
+
+
+# ---------------------------------------------------------- PL133 snapshot-directory-missing
+
+SNAPSHOT_NET = ('name: "n"\nlayer { name: "data" type: "Input" top: "data" '
+                "input_param { shape { dim: 1 dim: 2 } } }\n")
+
+
+def snapshot_solver(prefix: str | None, extra: str = "", net: str = "train_val.prototxt"):
+    lines = [f'net: "{net}"', "base_lr: 0.01", 'lr_policy: "fixed"', "max_iter: 100", extra]
+    if prefix is not None:
+        lines.append(f'snapshot_prefix: "{prefix}"')
+    return "\n".join(lines) + "\n"
+
+
+def test_pl133_a_missing_directory_aborts_at_start_up_with_snapshot(tmp_path):
+    text = snapshot_solver("snapshots/lenet", "snapshot: 50")
+    [f] = only(lint_solver(tmp_path, text, **{"train_val.prototxt": SNAPSHOT_NET}), "PL133")
+    assert f.line == line_of(text, "snapshot_prefix")
+    assert 'into the directory "snapshots", which does not exist' in f.message
+    assert "CheckSnapshotWritePermissions" in f.message and "mkdir -p snapshots" in f.fix
+    (tmp_path / "snapshots").mkdir()
+    assert not only(lint_solver(tmp_path, text), "PL133")
+
+
+def test_pl133_without_snapshot_the_final_one_is_lost(tmp_path):
+    text = snapshot_solver("out/run")
+    found = lint_solver(tmp_path, text, **{"train_val.prototxt": SNAPSHOT_NET})
+    assert "the weights of the whole run are lost" in only(found, "PL133")[0].message
+    hdf5 = snapshot_solver("out/run", "snapshot_format: HDF5")
+    assert "Couldn't open" in only(lint_solver(tmp_path, hdf5), "PL133")[0].message
+    never = snapshot_solver("out/run", "snapshot_after_train: false")
+    assert not only(lint_solver(tmp_path, never), "PL133")  # nothing is ever written
+
+
+@pytest.mark.parametrize("prefix", [None, "lenet", "models"])
+def test_pl133_prefixes_caffe_can_write(tmp_path, prefix):
+    (tmp_path / "models").mkdir()
+    text = snapshot_solver(prefix, "snapshot: 50")
+    assert not only(lint_solver(tmp_path, text, **{"train_val.prototxt": SNAPSHOT_NET}), "PL133")
+
+
+def test_pl133_a_trailing_slash_names_the_directory_itself(tmp_path):
+    text = snapshot_solver("snaps/", "snapshot: 50")
+    [f] = only(lint_solver(tmp_path, text, **{"train_val.prototxt": SNAPSHOT_NET}), "PL133")
+    assert 'the directory "snaps"' in f.message
+
+
+def test_pl133_the_directory_is_looked_for_where_the_net_was_found(tmp_path):
+    # The solver sits in models/; its net path is relative to the repository root above.
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "train_val.prototxt").write_text(SNAPSHOT_NET)
+    text = snapshot_solver("models/snapshots/x", "snapshot: 50", net="models/train_val.prototxt")
+    (tmp_path / "models" / "snapshots").mkdir()
+    assert not only(lint_text(tmp_path, text, name="models/solver.prototxt"), "PL133")
+    (tmp_path / "models" / "snapshots").rmdir()
+    assert only(lint_text(tmp_path, text, name="models/solver.prototxt"), "PL133")
+
+
+def test_pl133_nothing_to_judge_without_a_train_net_file(tmp_path):
+    missing = snapshot_solver("snapshots/lenet", "snapshot: 50", net="absent.prototxt")
+    assert not only(lint_solver(tmp_path, missing), "PL133")  # PL010 says the net is missing
+    inline = missing.replace('net: "absent.prototxt"', 'net_param { name: "n" }')
+    assert not only(lint_solver(tmp_path, inline), "PL133")
+    far = missing.replace("snapshots/lenet", "/nonexistent-protolint/lenet")
+    assert not only(lint_solver(tmp_path, far), "PL133")
+    found = far.replace("absent.prototxt", "train_val.prototxt")
+    assert only(lint_solver(tmp_path, found, **{"train_val.prototxt": SNAPSHOT_NET}), "PL133")
