@@ -10,7 +10,7 @@ from pathlib import Path
 from protolint.findings import Finding
 from protolint.fingerprints import fingerprints, relative_path
 
-VERSION = 1
+VERSION = 2  # 2: fingerprints name the layer holding the finding
 
 
 class BaselineError(Exception):
@@ -32,6 +32,11 @@ def load(path: Path) -> Counter:
         raise BaselineError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: not a protolint baseline (invalid JSON: {exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("version"), int) and \
+            0 < data["version"] < VERSION:
+        raise BaselineError(f"{path}: recorded by an older protolint (baseline version "
+                            f"{data['version']}; this one reads {VERSION}): record it again "
+                            "with `protolint baseline`")
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(
             data.get("findings"), list):
         raise BaselineError(f"{path}: not a protolint baseline (version {VERSION} expected)")

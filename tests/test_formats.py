@@ -146,6 +146,28 @@ def test_baseline_reports_only_new_findings(project):
     assert [(f["code"], f["line"]) for f in fresh] == [("PL204", 9)]
 
 
+def test_the_same_line_in_another_layer_is_a_new_finding(project):
+    """Fixing one layer's mistake while making it again in another keeps the gate shut."""
+    def batchnorm(name: str, param: str) -> str:
+        return (f'layer {{\n  name: "{name}"\n  type: "BatchNorm"\n  bottom: "pool"\n'
+                f'  top: "pool"\n{param}}}\n')
+
+    net = project / "net.prototxt"
+    head = NET.split('layer { name: "bn"')[0]
+    net.write_text(head + batchnorm("bn", "  param { lr_mult: 1 }\n"))
+    assert CliRunner().invoke(main, ["baseline", ".", "-o", "base.json"]).exit_code == 0
+    net.write_text(head + batchnorm("bn", "") + batchnorm("bn2", "  param { lr_mult: 1 }\n"))
+    fresh = json.loads(lint(".", "--baseline", "base.json", "--format", "json").output)
+    assert [(f["code"], f["message"].split(":")[0]) for f in fresh["findings"]] == [
+        ("PL204", "BatchNorm 'bn2'")]
+
+
+def test_a_baseline_of_an_older_version_asks_to_be_recorded_again(project):
+    (project / "old.json").write_text('{"version": 1, "findings": []}')
+    result = lint(".", "--baseline", "old.json")
+    assert result.exit_code == 2 and "recorded by an older protolint" in result.output
+
+
 def test_a_broken_baseline_is_a_usage_error(project):
     (project / "base.json").write_text("[1, 2]")
     result = lint(".", "--baseline", "base.json")
