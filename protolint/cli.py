@@ -293,6 +293,14 @@ def lint(paths, select, ignore, config_path, roots, input_shape, data, data_samp
          stdin_filename, fmt, output, extra_outputs, baseline_path, fail_on, color) -> None:
     """Lint nets and solvers: files, or directories (every *.prototxt below them)."""
     targets = _format_targets(extra_outputs)
+    claimed: dict[Path, str] = {}
+    for option, file in ([("--output", output)] if output else []) + [
+            ("--output-format", file) for _, file in targets]:
+        key = Path(file).resolve()
+        if key in claimed:
+            raise Failure(f"{option} {file}: {claimed[key]} writes there too; give each "
+                          "report its own file")
+        claimed[key] = f"{option} {file}"
     known = None
     if baseline_path is not None:
         try:

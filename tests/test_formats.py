@@ -100,10 +100,20 @@ def test_junit_has_one_testcase_per_file(project):
     root = ET.fromstring(result.output)
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {"solver.prototxt", "net.prototxt"}
-    failure = cases["net.prototxt"].find("failure")
-    assert failure is not None and "findings" in failure.get("message")
-    assert "PL204" in failure.text
+    failures = cases["net.prototxt"].findall("failure")  # one per finding
+    assert [f.get("type") for f in failures] == ["PL208", "PL204"]
+    assert failures[1].get("message").startswith("6:73: PL204 error: BatchNorm 'bn'")
+    assert "help:" in failures[1].text
     assert root.find("testsuite").get("failures") == "2"
+
+
+def test_junit_is_well_formed_whatever_the_names_hold(project):
+    """XML 1.0 cannot carry control characters even escaped: they are shown as \\xNN."""
+    net = project / "net.prototxt"
+    net.write_text(net.read_text().replace('name: "bn"', 'name: "a\\001b\\033]]>&<"'))
+    root = ET.fromstring(lint("--format", "junit", "net.prototxt").output)
+    message = root.find(".//failure[@type='PL204']").get("message")
+    assert "BatchNorm 'a\\x01b\\x1b]]>&<'" in message
 
 
 def test_gitlab_code_quality(project):
@@ -127,6 +137,11 @@ def test_several_reports_from_one_run(project):
     before = (project / "net.prototxt").read_text()
     refused = lint("solver.prototxt", "--output-format", "json=net.prototxt")
     assert refused.exit_code == 2 and (project / "net.prototxt").read_text() == before
+    for clash in (["--output-format", "sarif=x.out", "--output-format", "json=x.out"],
+                  ["-o", "y.out", "--output-format", "sarif=./y.out"]):
+        refused = lint("solver.prototxt", *clash)
+        assert refused.exit_code == 2 and "writes there too" in refused.output
+        assert not list(project.glob("*.out"))  # refused before anything is written
 
 
 def test_baseline_reports_only_new_findings(project):
