@@ -268,13 +268,24 @@ def test_wrong_size_is_left_to_pl203(tmp_path):
     blob.shape.dim.extend([5, 5])
     blob.data.extend([-1.0] * 24)
     (tmp_path / "H.binaryproto").write_bytes(blob.SerializeToString())
-    assert not {"PL221", "PL226"} & set(codes(lint_text(tmp_path, infogain_net())))
+    result = lint_text(tmp_path, infogain_net())
+    assert not {"PL221", "PL226"} & set(codes(result))
+    [f] = found(result, "PL203")
+    assert "holds 24 values but its shape 5x5 asks for 25" in f.message
+    assert "count_ == proto.data_size()" in f.message
 
 
 def test_unreadable_or_missing_matrix(tmp_path):
-    assert not {"PL221", "PL226"} & set(codes(lint_text(tmp_path, infogain_net())))
+    result = lint_text(tmp_path, infogain_net())
+    assert not {"PL203", "PL221", "PL226"} & set(codes(result))  # missing: PL301, --data
+    [f] = found(lint_text(tmp_path, infogain_net(), data=True), "PL301")
+    assert "its matrix \"H.binaryproto\" was not found; looked for" in f.message
     (tmp_path / "H.binaryproto").write_bytes(b"\xff\xff\xff")
-    assert not {"PL221", "PL226"} & set(codes(lint_text(tmp_path, infogain_net())))
+    result = lint_text(tmp_path, infogain_net())
+    assert not {"PL221", "PL226"} & set(codes(result))
+    [f] = found(result, "PL203")
+    assert "is not a BlobProto" in f.message and "ignores that failure" in f.message
+    assert "PL301" not in codes(lint_text(tmp_path, infogain_net(), data=True))
 
 
 def test_row_sums(tmp_path):

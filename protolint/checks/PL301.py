@@ -1,4 +1,5 @@
-"""A data source, a mean file, or every file a list names, not found where protolint looked."""
+"""A data source, a mean file, an infogain matrix, or every file a list names, not found
+where protolint looked."""
 
 from protolint.data.model import NOT_FOUND, OK
 from protolint.data.usage import mean_location, mean_uses, used_reports
@@ -98,7 +99,29 @@ def _images(report):
     )
 
 
+def _infogain(net):
+    """InfogainLoss matrix files not found (PL203 judges those found)."""
+    for layer in net.layers:
+        param = layer.param.infogain_loss_param
+        if (layer.type != "InfogainLoss" or len(layer.param.bottom) >= 3
+                or not param.HasField("source") or not any(layer in v.layers for v in net.views)):
+            continue
+        found, tried = net.locate(param.source)
+        if found is not None:
+            continue
+        yield Report(
+            layer.location("infogain_loss_param.source"),
+            f"InfogainLoss '{layer.name}': its matrix \"{param.source}\" was not found"
+            f"{_places(tried)}. Caffe reads it (ReadProtoFromBinaryFile) relative to the "
+            "directory it is run in when it builds the layer, and aborts (\"File not "
+            "found\") when it is not there",
+            FIX,
+        )
+
+
 def check(net):
+    if net.data_reports is not None:  # with --data
+        yield from _infogain(net)
     reports = used_reports(net)
     for report in reports:
         if report.status == NOT_FOUND:

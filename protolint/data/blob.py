@@ -42,6 +42,14 @@ class Blob:
             return None
         return tuple(self.shape[i] if i < n else 1 for i in (1, 2, 3))
 
+    @property
+    def miscounted(self) -> str | None:
+        """Why FromProto's CHECK_EQ rejects the blob, or None when it loads."""
+        if self.values is not None:
+            return None
+        return (f"holds {self.held} values but its shape "
+                f"{'x'.join(map(str, self.shape)) or '()'} asks for {self.count}")
+
 
 @lru_cache(maxsize=16)
 def _read(filename: str, mtime: int, size: int) -> Blob | str:
@@ -97,10 +105,8 @@ def _mean_numbers(filename: str, mtime: int, size: int) -> dict:
     if isinstance(blob, str):
         return {"problem": blob}
     out = {"shape": blob.shape, "legacy": blob.legacy, "count": blob.count, "values": blob.held}
-    if blob.values is None:
-        out["problem"] = (f"holds {blob.held} values but its shape "
-                          f"{'x'.join(map(str, blob.shape))} asks for {blob.count} "
-                          "(Blob::FromProto's check fails)")
+    if blob.miscounted:
+        out["problem"] = f"{blob.miscounted} (Blob::FromProto's check fails)"
         return out
     values = blob.values
     if not values:
