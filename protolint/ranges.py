@@ -434,49 +434,69 @@ class Ranges:
             return None
         return self.view.source(layer, index).layer, interval
 
-    def exact_zeros(self, layer: Layer, index: int, _seen=None) -> str | None:
+    def exact_zeros(self, layer: Layer, index: int) -> str | None:
         """Why the blob `layer` reads at bottom `index` holds exact zeros in practice, or
         None.
 
         Certain in practice: a ReLU's output is exactly 0 wherever its input is <= 0
         (every dead unit, and about half of all values after a convolution); a Threshold
         outputs 0; Dropout zeroes a fraction of its input in TRAIN; a blob whose range is
-        [0, 0]. Layers that only move values around (Split, Concat, Reshape, Pooling, ...)
-        keep the zeros.
+        [0, 0]. Layers that only move values around (Split, Concat, Reshape, Pooling, ...),
+        and a ReLU of values >= 0, keep the zeros. The search walks back depth first, in
+        bottom order, with its own stack: a chain of keepers can be thousands long.
         """
-        seen = set() if _seen is None else _seen
-        r = self.bottom(layer, index)
-        if r.low == 0 and r.high == 0:
-            return f"'{layer.bottom_name(index)}' is always 0"
-        edge = self.view.source(layer, index)
-        if edge is None or edge.layer.index in seen:
-            return None
-        seen.add(edge.layer.index)
-        src = edge.layer
-        if src.problems:
-            return None
+        seen: set[int] = set()
+        stack: list[tuple[Layer, int, tuple[Layer, ...]]] = [(layer, index, ())]
+        while stack:
+            reader, slot, keepers = stack.pop()
+            r = self.bottom(reader, slot)
+            if r.low == 0 and r.high == 0:
+                return _through(f"'{reader.bottom_name(slot)}' is always 0", keepers)
+            edge = self.view.source(reader, slot)
+            if edge is None or edge.layer.index in seen:
+                continue
+            seen.add(edge.layer.index)
+            src = edge.layer
+            if src.problems:
+                continue
+            cause, kept = self._zeros_made(src, edge.slot)
+            if cause:
+                return _through(cause, keepers)
+            for i in reversed(kept):
+                stack.append((src, i, (src, *keepers)))
+        return None
+
+    def _zeros_made(self, src: Layer, slot: int) -> tuple[str | None, range]:
+        """Whether `src` itself puts exact zeros in its top `slot` (why), else which of
+        its bottoms' zeros it passes on."""
         if src.type == "ReLU" and src.param.relu_param.negative_slope == 0 and src.param.bottom:
             below = self.bottom(src, 0)
             if below.low < 0:
                 return (f"ReLU '{src.name}' outputs exactly 0 wherever its input is <= 0 "
-                        "(every inactive unit)")
-            if below.low == 0:
-                inner = self.exact_zeros(src, 0, seen)
-                return f"{inner}, and ReLU '{src.name}' keeps them" if inner else None
-            return None
-        if src.type == "Threshold" and self.top(src, edge.slot).contains(0.0):
-            return f"Threshold '{src.name}' outputs exactly 0 wherever its input is <= threshold"
+                        "(every inactive unit)"), range(0)
+            return None, range(1 if below.low == 0 else 0)
+        if src.type == "Threshold" and self.top(src, slot).contains(0.0):
+            return (f"Threshold '{src.name}' outputs exactly 0 wherever its input is <= "
+                    "threshold"), range(0)
         if src.type == "Dropout" and self.view.runs_as(src) == TRAIN:
             ratio = src.param.dropout_param.dropout_ratio
             if 0 < ratio < 1:
                 return (f"Dropout '{src.name}' sets a fraction {ratio:g} of its outputs to "
-                        "exactly 0 in TRAIN")
+                        "exactly 0 in TRAIN"), range(0)
         if src.type in ZERO_KEEPING:
-            for i in range(len(src.param.bottom)):
-                inner = self.exact_zeros(src, i, seen)
-                if inner:
-                    return f"{inner} (through {src.type} '{src.name}')"
-        return None
+            return None, range(len(src.param.bottom))
+        return None, range(0)
+
+
+def _through(cause: str, keepers: tuple[Layer, ...]) -> str:
+    """`cause`, and the layers that carried its zeros on (nearest the cause first)."""
+    if not keepers:
+        return cause
+    first, last = keepers[0], keepers[-1]
+    if len(keepers) == 1:
+        return f"{cause} (through {first.type} '{first.name}')"
+    return (f"{cause} (through {len(keepers)} layers that keep them, from {first.type} "
+            f"'{first.name}' to {last.type} '{last.name}')")
 
 
 def analyse(view: PhaseNet) -> Ranges:

@@ -127,7 +127,19 @@ def test_zeros_pass_through_pooling_and_concat(tmp_path):
         'layer { name: "cat" type: "Concat" bottom: "pool" bottom: "pool" top: "cat" }\n'
         'layer { name: "log" type: "Log" bottom: "cat" top: "log" }\n')
     errors = only(lint_text(tmp_path, text), "PL227")
-    assert errors and "through Pooling 'pool'" in errors[0].message
+    assert errors and ("(through 2 layers that keep them, from Pooling 'pool' to Concat "
+                       "'cat')") in errors[0].message
+
+
+def test_a_chain_of_thousands_of_keepers_is_walked_without_recursion(tmp_path):
+    chain, bottom = "", "conv1"
+    for i in range(3000):
+        chain += f'layer {{ name: "s{i}" type: "Split" bottom: "{bottom}" top: "s{i}" }}\n'
+        bottom = f"s{i}"
+    text = relu_net(chain + f'layer {{ name: "log" type: "Log" bottom: "{bottom}" top: "log" }}\n')
+    [error] = only(lint_text(tmp_path, text), "PL227")
+    assert "(through 3000 layers that keep them, from Split 's0' to Split 's2999')" \
+        in error.message and len(error.message) < 1000
 
 
 # ---------------------------------------------------------------- PL227 / PL228: Power
