@@ -21,6 +21,7 @@ UNKNOWN_FIELD = "unknown-field"
 UNKNOWN_ENUM = "unknown-enum-value"
 BAD_VALUE = "invalid-value"
 DUPLICATE = "duplicate-field"
+MISSING = "missing-required-field"
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def _enum(field: Field, fd) -> tuple[int | None, str | None]:
 
 # Per message descriptor: field name -> (descriptor, repeated?, is message?, converter).
 _PLANS: dict = {}
+_REQUIRED: dict = {}
 
 
 def _plan(descriptor):
@@ -240,6 +242,16 @@ def _plan(descriptor):
             plan[fd.name] = (fd, repeated, is_message, None if is_message else _converter(fd))
         _PLANS[descriptor] = plan
     return plan
+
+
+def _required(descriptor) -> tuple[str, ...]:
+    """The names of a message's `required` fields (ClipParameter's min and max)."""
+    names = _REQUIRED.get(descriptor)
+    if names is None:
+        names = _REQUIRED[descriptor] = tuple(
+            fd.name for fd in descriptor.fields
+            if getattr(fd, "is_required", None) or getattr(fd, "label", 0) == fd.LABEL_REQUIRED)
+    return names
 
 
 def fill(node: Message, message) -> list[Problem]:
@@ -287,6 +299,13 @@ def _fill(node: Message, message, problems: list[Problem]) -> None:
             if not repeated:
                 sub.SetInParent()
             _fill(field.value, sub, problems)
+            missing = [f for f in _required(sub.DESCRIPTOR) if not sub.HasField(f)]
+            if missing:
+                problems.append(Problem(
+                    MISSING,
+                    f'{sub.DESCRIPTOR.name} requires {", ".join(map(repr, missing))}, '
+                    f'missing from this "{name}" block',
+                    field.start, field.name_end))
             continue
         if field.kind == MESSAGE:
             problems.append(Problem(
