@@ -28,9 +28,10 @@ GOOGLENET = REPO.parent / "shared" / "corpus" / "BVLC__caffe" / "models" / "bvlc
 
 
 def generated_net(layers: int) -> str:
-    """A plain chain of conv/relu/pool layers with fillers and params, like real nets."""
-    parts = ['name: "generated"\n', 'layer { name: "data" type: "Input" top: "x0"\n'
-             '  input_param { shape { dim: 1 dim: 3 dim: 224 dim: 224 } } }\n']
+    """A plain chain of conv/relu/pool layers with fillers and params, like real nets,
+    ending in a classifier and its loss (so the net trains, as the rules assume)."""
+    parts = ['name: "generated"\n', 'layer { name: "data" type: "Input" top: "x0" top: "label"\n'
+             '  input_param { shape { dim: 1 dim: 3 dim: 224 dim: 224 } shape { dim: 1 } } }\n']
     for i in range(1, layers):
         kind = i % 3
         if kind == 1:
@@ -47,6 +48,10 @@ def generated_net(layers: int) -> str:
             parts.append(
                 f'layer {{\n  name: "pool{i}"\n  type: "Pooling"\n  bottom: "x{i - 1}"\n'
                 f'  top: "x{i}"\n  pooling_param {{ pool: MAX kernel_size: 3 stride: 1 pad: 1 }}\n}}\n')
+    parts.append(
+        f'layer {{ name: "fc" type: "InnerProduct" bottom: "x{layers - 1}" top: "fc"\n'
+        '  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }\n'
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }\n')
     return "".join(parts)
 
 

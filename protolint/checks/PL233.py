@@ -38,20 +38,40 @@ class Step:
 
 @dataclass(frozen=True)
 class Est:
-    """The estimated RMS of a blob at initialisation and the chain that led to it."""
+    """The estimated RMS of a blob at initialisation and the chain that led to it.
+
+    The chain's weight layers are kept as a linked list, newest first ((step, rest) or
+    None), which every layer extends in constant time and blobs share: a tuple copied
+    at each weight layer made a long chain quadratic."""
 
     rms: float
     start: float  # RMS where the chain began (the data, or a normalising layer)
     origin: str  # the blob the chain began at
-    steps: tuple[Step, ...] = ()
+    chain: tuple | None = None
+    length: int = 0  # weight layers in the chain
 
     @property
     def growth(self) -> float:
         return self.rms / self.start if self.start > 0 else 0.0
 
+    @property
+    def steps(self) -> list[Step]:
+        """The chain's weight layers, first to last."""
+        out, link = [], self.chain
+        while link is not None:
+            step, link = link
+            out.append(step)
+        return out[::-1]
+
     def times(self, factor: float, step: Step | None = None) -> Est:
-        steps = self.steps + ((step,) if step is not None else ())
-        return Est(self.rms * factor, self.start, self.origin, steps)
+        if step is None:
+            return Est(self.rms * factor, self.start, self.origin, self.chain, self.length)
+        return Est(self.rms * factor, self.start, self.origin, (step, self.chain),
+                   self.length + 1)
+
+    def scaled_to(self, rms: float) -> Est:
+        """The same chain at another RMS."""
+        return Est(rms, self.start, self.origin, self.chain, self.length)
 
 
 def _restart(rms: float, origin: str) -> Est:
@@ -191,7 +211,7 @@ def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
         base = k + p.alpha * x.rms * x.rms
         if base <= 0:
             return [None]
-        return [Est(x.rms * base ** -p.beta, x.start, x.origin, x.steps)]
+        return [x.scaled_to(x.rms * base ** -p.beta)]
     if kind == "Scale":
         if len(layer.param.bottom) > 1:
             return [None]
@@ -212,7 +232,7 @@ def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
             coeffs = list(p.coeff) or [1.0] * len(ins)
             rms = math.sqrt(sum((c * i.rms) ** 2 for c, i in zip(coeffs, ins)))
             lead = max(ins, key=lambda e: e.growth)
-            return [Est(rms, lead.start, lead.origin, lead.steps)]
+            return [lead.scaled_to(rms)]
         if p.operation == p.MAX:
             return [max(ins, key=lambda e: e.rms)]
         return [None]
@@ -234,7 +254,7 @@ def _view_peak(view) -> tuple[Est, object] | None:
         for t in range(len(layer.param.top)):
             e = outs[t] if t < len(outs) else None
             ests[(layer.index, t)] = e
-            if e is not None and e.steps and (peak is None or e.growth > peak[0].growth):
+            if e is not None and e.length and (peak is None or e.growth > peak[0].growth):
                 peak = (e, layer, t)
     return peak
 
@@ -255,7 +275,8 @@ def check(net):
     overflow = est.rms >= FLT_MAX or math.isinf(est.rms)
     if est.growth < GROWTH_LIMIT and not overflow:
         return
-    growing = [s for s in est.steps if s.gain > 1]
+    steps = est.steps
+    growing = [s for s in steps if s.gain > 1]
     if not growing:
         return
     worst = max(growing, key=lambda s: s.gain)
@@ -267,7 +288,7 @@ def check(net):
         worst.layer.location(path),
         f"{worst.layer.type} '{worst.layer.name}': {worst.detail}; with the fillers of "
         f"this net the activations' RMS at initialisation {what} from '{est.origin}' to "
-        f"'{blob}' over {len(est.steps)} weight layers (estimate: each layer multiplies by "
+        f"'{blob}' over {len(steps)} weight layers (estimate: each layer multiplies by "
         "std * sqrt(fan-in), each ReLU by sqrt(1/2)). Outputs that large saturate the "
         "loss and give huge gradients in the first iterations",
         "scale each filler to its fan-in: `weight_filler { type: \"msra\" }` (He, for "
