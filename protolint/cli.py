@@ -228,7 +228,8 @@ def _run(paths, select, ignore, config_path, roots, input_shape, data=False, dat
     try:
         result = run(list(paths), options)
     except FileNotFoundError as exc:
-        raise Failure(f"{exc.args[0] if exc.args else exc}: no such file or directory") from None
+        missing = exc.filename or (exc.args[0] if exc.args else exc)
+        raise Failure(f"{missing}: no such file or directory") from None
     except ConfigError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:

@@ -117,7 +117,11 @@ def _float(field: Field, fd) -> float:
         raise _Invalid(f"expected a number for {fd.name!r}, found {_shown(field)}")
     try:
         if text.lstrip("-")[:2] in ("0x", "0X"):
-            value = float(parse_int(text))
+            whole = parse_int(text)
+            if abs(whole) > 2**64 - 1:  # protobuf reads a hex number as a uint64 first
+                raise _Invalid(f"integer out of range for {fd.name!r}: {text[:40]}"
+                               f"{'...' if len(text) > 40 else ''}")
+            value = float(whole)
         else:
             value = float(text.rstrip("fF"))
     except ValueError:

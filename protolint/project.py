@@ -21,8 +21,10 @@ STDIN = "-"  # the path that names standard input
 def expand(paths: list[str], stdin_name: str | None = None) -> list[tuple[Path, str]]:
     """Files to lint, each with the path to show: a file as given, a directory as every
     *.prototxt below it (hidden directories skipped), in a stable order; `-` is standard
-    input, shown and placed as `stdin_name` when given. Raises FileNotFoundError for a
-    path that does not exist."""
+    input, shown and placed as `stdin_name` when given. A directory yields only regular
+    files (not a dangling link, a FIFO or a socket that happens to end in .prototxt); a
+    path named on its own is read whatever it is (`<(git show ...)` is a pipe). Raises
+    FileNotFoundError for a path that does not exist."""
     out: list[tuple[Path, str]] = []
     for given in paths:
         p = Path(given)
@@ -32,8 +34,9 @@ def expand(paths: list[str], stdin_name: str | None = None) -> list[tuple[Path, 
             found = []
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend(os.path.join(dirpath, f) for f in filenames
-                             if f.endswith(PROTOTXT_SUFFIXES))
+                found.extend(path for path in (os.path.join(dirpath, f) for f in filenames
+                                               if f.endswith(PROTOTXT_SUFFIXES))
+                             if os.path.isfile(path))
             out.extend((Path(f), f) for f in sorted(found))
         elif p.exists():
             out.append((p, given))

@@ -129,6 +129,17 @@ def test_stdin_filename_needs_a_dash(files):
     assert result.exit_code == 2 and "needs `-` among the paths" in result.output
 
 
+def test_a_directory_walk_reads_regular_files_only(files):
+    """A dangling link or a FIFO named *.prototxt would fail the run or hang it."""
+    (files / "dangling.prototxt").symlink_to(files / "gone.prototxt")
+    os.mkfifo(files / "fifo.prototxt")
+    result = invoke("lint", "--format", "json", str(files))
+    paths = {Path(f["path"]).name for f in json.loads(result.output)["findings"]}
+    assert result.exit_code == 1 and paths == {"net.prototxt", "solver.prototxt"}
+    named = invoke("lint", str(files / "dangling.prototxt"))
+    assert named.exit_code == 2 and "dangling.prototxt: no such file" in named.output
+
+
 def test_select_and_ignore_by_code_and_prefix(files):
     def found(*args):
         out = invoke("lint", "--format", "json", *args, str(files)).output

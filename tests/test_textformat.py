@@ -188,3 +188,13 @@ def test_agrees_with_protobuf_text_format_on_the_corpus():
         assert ours == expected, name
         checked += 1
     assert checked > 350
+
+
+def test_a_hex_number_beyond_uint64_in_a_float_field_is_a_located_error(tmp_path):
+    from conftest import lint_text
+
+    found = lint_text(tmp_path, "base_lr: 0x1" + "0" * 300 + '\nlr_policy: "fixed"\n')
+    [bad] = [f for f in found if f.code == "PL004"]
+    assert (bad.line, bad.column) == (1, 10) and "integer out of range" in bad.message
+    fine = lint_text(tmp_path, 'base_lr: 0x10\nlr_policy: "fixed"\nmax_iter: 10\n')
+    assert "PL004" not in [f.code for f in fine]
