@@ -19,12 +19,12 @@ import click
 
 from protolint import __version__, baseline
 from protolint.catalogue import pages
-from protolint.checks import all_rules
+from protolint.checks import all_rules, selects_some_rule
 from protolint.config import ConfigError
 from protolint.document import NET, SOLVER
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
-from protolint.lint import Options, matches, run
+from protolint.lint import Options, run
 from protolint.net import TEST, TRAIN
 from protolint.project import STDIN, Project
 from protolint.floats import f32
@@ -45,9 +45,8 @@ class Failure(click.ClickException):
 def _codes(values: tuple[str, ...], option: str) -> list[str]:
     """Split comma-separated codes and check each selects at least one rule."""
     codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
-    known = list(all_rules())
     for code in codes:
-        if not any(matches(k, [code]) for k in known):
+        if not selects_some_rule(code):
             raise click.BadParameter(f"{code!r} matches no rule code (see `protolint rules`)",
                                      param_hint=option)
     return codes

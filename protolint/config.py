@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from protolint.checks import all_rules, selects_some_rule
 from protolint.findings import Severity
 
 _KEYS = {"select", "ignore", "per-file-ignores", "severity", "infogain-input"}
@@ -53,9 +54,15 @@ class Config:
 
 
 def _codes(value, where: str) -> list[str]:
+    """Rule codes or prefixes, each naming some rule: a typo in `select` would otherwise
+    switch every rule off without a word."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of rule codes")
-    return [v.strip().upper() for v in value]
+    codes = [v.strip().upper() for v in value]
+    for code in codes:
+        if not selects_some_rule(code):
+            raise ConfigError(f"{where}: {code!r} matches no rule code (see `protolint rules`)")
+    return codes
 
 
 def from_table(table: dict, path: Path | None) -> Config:
@@ -77,6 +84,8 @@ def from_table(table: dict, path: Path | None) -> Config:
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}: severity must be a table of CODE = \"error\"|\"warning\"|\"info\"")
     for code, level in sev.items():
+        if code.upper() not in all_rules():
+            raise ConfigError(f"{where}: severity.{code}: not a rule code (see `protolint rules`)")
         try:
             config.severity[code.upper()] = Severity.parse(str(level))
         except ValueError as exc:

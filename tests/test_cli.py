@@ -182,6 +182,13 @@ def test_broken_configuration_is_a_located_error(files):
     (files / ".protolint.toml").write_text('colour = "red"\n')
     result = invoke("lint", str(files))
     assert result.exit_code == 2 and "unknown key" in result.output
+    # A code that names no rule would silently switch rules off (or on).
+    for text, said in (('select = ["PL99"]\n', "select: 'PL99' matches no rule code"),
+                       ('[per-file-ignores]\n"*" = ["PL2O1"]\n', "'PL2O1' matches no rule"),
+                       ('[severity]\nPL999 = "error"\n', "severity.PL999: not a rule code")):
+        (files / ".protolint.toml").write_text(text)
+        result = invoke("lint", str(files))
+        assert result.exit_code == 2 and said in result.output, result.output
 
 
 def test_suppression_comments(files):

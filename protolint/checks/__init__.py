@@ -31,6 +31,11 @@ class Rule:
     needs_data: bool = False
 
 
+def selects_some_rule(pattern: str) -> bool:
+    """Whether a --select/--ignore pattern (a code, a prefix, or ALL) names any rule."""
+    return pattern == "ALL" or any(code.startswith(pattern) for code in all_rules())
+
+
 @cache
 def all_rules() -> dict[str, Rule]:
     """Every rule, by code, in code order."""
