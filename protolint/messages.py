@@ -8,8 +8,8 @@ of the file is still read, so one fork-only field does not hide every other find
 
 from __future__ import annotations
 
-import codecs
 import math
+import re
 from dataclasses import dataclass
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -139,15 +139,37 @@ def _bool(field: Field, fd) -> bool:
     raise _Invalid(f"expected true or false for {fd.name!r}, found {_shown(field)}")
 
 
+_SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92,
+                   "?": 63, "'": 39, '"': 34}
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|"
+                     r"U([0-9A-Fa-f]{8})|(.))", re.S)
+
+
+def _unescape(m: re.Match) -> bytes:
+    octal, hexa, short, long, simple = m.groups()
+    if octal or hexa:
+        return bytes([int(octal, 8) & 0xFF if octal else int(hexa, 16)])
+    if short or long:
+        return chr(min(int(short or long, 16), 0x10FFFF)).encode("utf-8", "surrogatepass")
+    if simple in _SIMPLE_ESCAPES:
+        return bytes([_SIMPLE_ESCAPES[simple]])
+    raise ValueError(f"invalid escape sequence \\{simple}")
+
+
 def unquote(parts: list[str]) -> bytes:
-    """The bytes of adjacent string literals, C escapes resolved."""
+    """The bytes of adjacent string literals, with the C escapes protobuf's text format
+    knows resolved (octal, \\xHH, \\uHHHH and \\UHHHHHHHH as UTF-8)."""
     out = bytearray()
     for part in parts:
         body = part[1:-1]
-        if "\\" in body:
-            out += codecs.escape_decode(body.encode("utf-8"))[0]
-        else:
+        if "\\" not in body:
             out += body.encode("utf-8")
+            continue
+        at = 0
+        for m in _ESCAPE.finditer(body):
+            out += body[at:m.start()].encode("utf-8") + _unescape(m)
+            at = m.end()
+        out += body[at:].encode("utf-8")
     return bytes(out)
 
 

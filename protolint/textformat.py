@@ -18,11 +18,11 @@ from bisect import bisect_right
 
 _TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
+    (?P<ws>[ \t\n\r\v\f]+)
   | (?P<comment>\#[^\n]*)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>0[xX][0-9A-Fa-f]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?)
-  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<string>"(?:[^"\\\n]|\\[^\n])*"|'(?:[^'\\\n]|\\[^\n])*')
   | (?P<open_string>["'][^\n]*)
   | (?P<symbol>[{}<>:,;\[\]\-])
   | (?P<other>.)
@@ -160,8 +160,11 @@ def tokenize(text: str) -> tuple[list[tuple[str, str, int]], list[tuple[int, str
             s = m.group()
             add((s, s, start))
         elif group == "number":
+            _check_number(text, m)
             add((NUMBER, m.group(), start))
         elif group == "string":
+            if "\\" in m.group():
+                _check_escapes(m)
             add((STRING, m.group(), start))
         elif group == "comment":
             comments.append((start, m.group()))
@@ -174,6 +177,45 @@ def tokenize(text: str) -> tuple[list[tuple[str, str, int]], list[tuple[int, str
             raise ParseError(f"unexpected character {m.group()!r}", start)
     add((END, "", len(text)))
     return tokens, comments
+
+
+def _check_number(text: str, m: re.Match) -> None:
+    """The number rules of protobuf's tokenizer (io/tokenizer.cc ConsumeNumber), which
+    Caffe's parser applies and the pattern above does not: a leading zero means octal,
+    octal and hex are integers, and a letter may not follow a number directly."""
+    number, end = m.group(), m.end()
+    if len(number) > 1 and number[0] == "0" and number[1].isdigit():
+        digits = len(number) - len(number.lstrip("01234567"))
+        if number[digits:digits + 1].isdigit():
+            raise ParseError("a number starting with 0 is octal, and 8 and 9 are not octal "
+                             "digits (protobuf: Numbers starting with leading zero must be "
+                             "in octal)", m.start() + digits)
+        if digits < len(number) and number[digits] in ".eE":
+            raise ParseError("a number starting with 0 is octal, and octal numbers are "
+                             "integers (protobuf: Hex and octal numbers must be integers)",
+                             m.start() + digits)
+    following = text[end:end + 1]
+    if following == "_" or following.isascii() and following.isalpha():
+        raise ParseError("a letter directly after a number (protobuf: Need space between "
+                         "number and identifier)", end)
+    if following == ".":
+        raise ParseError("a second decimal point, or one after an exponent, hex or octal "
+                         "number", end)
+
+
+_ESCAPE = re.compile(r"\\(?:[abfnrtv\\?'\"]|[0-7]|x[0-9A-Fa-f]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
+
+
+def _check_escapes(m: re.Match) -> None:
+    """Only C's escapes (and \\xHH, \\uHHHH, \\UHHHHHHHH) are valid in a protobuf string."""
+    body = m.group()
+    at = body.find("\\")
+    while at >= 0:
+        if not _ESCAPE.match(body, at):
+            raise ParseError(f"invalid escape sequence {body[at:at + 2]!r} in a string "
+                             "(protobuf: Invalid escape sequence in string literal)",
+                             m.start() + at, m.start() + at + 2)
+        at = body.find("\\", at + 2)
 
 
 def _describe(token: tuple[str, str, int]) -> str:

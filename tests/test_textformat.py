@@ -198,3 +198,31 @@ def test_a_hex_number_beyond_uint64_in_a_float_field_is_a_located_error(tmp_path
     assert (bad.line, bad.column) == (1, 10) and "integer out of range" in bad.message
     fine = lint_text(tmp_path, 'base_lr: 0x10\nlr_policy: "fixed"\nmax_iter: 10\n')
     assert "PL004" not in [f.code for f in fine]
+
+
+@pytest.mark.parametrize("text, column, said", [
+    ('name:\u00a0"a"\n', 6, "unexpected character"),           # only C's whitespace
+    ('name: "a\u3000"\nname:\u3000"b"\n', None, "unexpected character"),
+    ('name: "a\\qb"\n', 9, "Invalid escape sequence"),
+    ('name: "a\\\nb"\n', 7, "not closed on this line"),          # backslash-newline
+    ("input_dim: 08\n", 13, "leading zero must be in octal"),
+    ("base_lr: 00.5\n", 12, "Hex and octal numbers must be integers"),
+    ("input_dim:1input_dim:2\n", 12, "Need space between number and identifier"),
+    ("base_lr: 1.5.5\n", 13, "second decimal point"),
+])
+def test_the_tokenizer_refuses_what_protobufs_refuses(tmp_path, text, column, said):
+    from conftest import lint_text
+
+    [error] = [f for f in lint_text(tmp_path, text) if f.code == "PL001"]
+    assert said in error.message and (column is None or error.column == column)
+
+
+@pytest.mark.parametrize("text", [
+    'name: "a\\\\b\\x41\\101\\n\\?\\u00e9"\n', "input_dim: 010\ninput_dim: 0x1F\n",
+    "base_lr: 1e-3f\n", "base_lr: .5\n", "base_lr: 0.5\n", "base_lr: 5.\n",
+    "input_dim: 0\n", "base_lr: 0e5\n",
+])
+def test_the_tokenizer_accepts_what_protobuf_accepts(tmp_path, text):
+    from conftest import lint_text
+
+    assert "PL001" not in [f.code for f in lint_text(tmp_path, text)]
