@@ -43,24 +43,29 @@ class Document:
     protobuf message with the fields Caffe's parser would reject left out (`problems`)."""
 
     def __init__(self, path: Path, display: str, text: str,
-                 decode_error: ParseError | None = None):
+                 undecodable: dict[int, int] | None = None):
         self.path = path
         self.display = display
         self.text = text
         self.lines = LineIndex(text)
         self.tree: Tree | None = None
-        self.syntax_error: ParseError | None = decode_error
+        self.syntax_error: ParseError | None = None
         self.kind = UNKNOWN
         self.message = None
         self.problems: list[messages.Problem] = []
         self.config = Config()  # the configuration that applies to this file
-        if decode_error is None:
-            self._parse()
+        self._parse(undecodable or {})
 
-    def _parse(self) -> None:
+    def _parse(self, undecodable: dict[int, int]) -> None:
         try:
             self.tree = parse(self.text)
         except ParseError as exc:
+            byte = undecodable.get(exc.start)
+            if byte is not None:  # the tokenizer stopped at a byte that is not UTF-8
+                exc = ParseError(
+                    f"byte 0x{byte:02x} is not UTF-8 text (a binary file, or text in "
+                    "another encoding): Caffe's parser takes such bytes only inside "
+                    "comments and strings", exc.start)
             self.syntax_error = exc
             return
         self.kind = detect_kind(self.tree.root)
@@ -86,19 +91,21 @@ class Document:
 
     @classmethod
     def read(cls, path: Path, display: str) -> Document:
-        """Load a file (raises OSError when it cannot be read). Bytes that are not UTF-8
-        text become a syntax error at the first offending byte."""
+        """Load a file (raises OSError when it cannot be read)."""
         return cls.decode(path, display, path.read_bytes())
 
     @classmethod
     def decode(cls, path: Path, display: str, data: bytes) -> Document:
-        """A document from bytes read elsewhere (standard input), as `read` does."""
+        """A document from bytes (a file's, or standard input's). Bytes that are not
+        UTF-8 become U+FFFD, one character each: protobuf's C++ tokenizer, which Caffe
+        uses, lets any byte through in a comment or a string (a GBK comment is common),
+        and stops with an error at one anywhere else, as the tokenizer here does at
+        U+FFFD (the error then names the byte)."""
         try:
             return cls(path, display, data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            text = data.decode("utf-8", errors="replace")
-            offset = len(data[: exc.start].decode("utf-8", errors="replace"))
-            error = ParseError(
-                f"not a UTF-8 text file: byte 0x{data[exc.start]:02x} cannot be decoded",
-                offset)
-            return cls(path, display, text, decode_error=error)
+        except UnicodeDecodeError:
+            escaped = data.decode("utf-8", errors="surrogateescape")
+            undecodable = {i: ord(c) - 0xDC00 for i, c in enumerate(escaped)
+                           if "\udc80" <= c <= "\udcff"}
+            text = "".join("\ufffd" if i in undecodable else c for i, c in enumerate(escaped))
+            return cls(path, display, text, undecodable)

@@ -226,3 +226,18 @@ def test_the_tokenizer_accepts_what_protobuf_accepts(tmp_path, text):
     from conftest import lint_text
 
     assert "PL001" not in [f.code for f in lint_text(tmp_path, text)]
+
+
+def test_bytes_that_are_not_utf8_are_fine_in_comments_and_strings_only(tmp_path):
+    from conftest import codes
+    from protolint.lint import Options, run
+
+    good = tmp_path / "gbk.prototxt"  # a GBK comment and name, as Chinese repositories have
+    good.write_bytes('name: "x"  # 池化\nlayer { name: "d池" type: "Input" top: "d" '
+                     'input_param { shape { dim: 1 } } }\n'.encode("gbk"))
+    assert codes(run([str(good)], Options(cwd=tmp_path)).findings) == []
+    bad = tmp_path / "bad.prototxt"
+    bad.write_bytes(b'name: "x"\n\xe9layer { }\n')
+    [error] = run([str(bad)], Options(cwd=tmp_path)).findings
+    assert (error.code, error.line, error.column) == ("PL001", 2, 1)
+    assert "byte 0xe9 is not UTF-8 text" in error.message
