@@ -25,12 +25,17 @@ from protolint.document import NET, SOLVER
 from protolint.findings import Severity
 from protolint.formats import FORMATS, renderer
 from protolint.lint import Options, run
+from protolint.messages import BAD_VALUE, DUPLICATE, MISSING
 from protolint.net import TEST, TRAIN
 from protolint.project import STDIN, Project
 from protolint.floats import f32
 from protolint.schedule import Schedule, default_points
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Parse problems that leave a value unread, which `schedule` and `shapes` cannot work
+# around (an unknown field or enum value of a fork is skipped, as lint skips it).
+REFUSED = (BAD_VALUE, DUPLICATE, MISSING)
 
 
 class Failure(click.ClickException):
@@ -354,6 +359,11 @@ def _open(project: Project, name: str, kind: str):
         raise Failure(f"{name}:{line}:{column}: syntax error: {doc.syntax_error.message}")
     if doc.kind != kind:
         raise Failure(f"{name}: not a {kind} file (it has no {kind} fields)")
+    refused = next((p for p in doc.problems if p.kind in REFUSED), None)
+    if refused is not None:  # a value that was not read: what it stood for is unknown
+        line, column = doc.lines.position(refused.start)
+        raise Failure(f"{name}:{line}:{column}: {refused.message} (Caffe's parser refuses "
+                      "the file; `protolint lint` shows every such problem)")
     return doc
 
 

@@ -96,8 +96,9 @@ class Schedule:
         `horizon` (max_iter; None: no limit), so that they step late or never (a step at
         exactly max_iter changes nothing either way: the run ends there). PL110 reports
         each; PL109 leaves a schedule with any of them to PL110."""
+        # A value <= 0 steps at iteration 0, the first there is: as written, not delayed.
         return [i for i, (value, change) in enumerate(zip(self.stepvalues, self._steps))
-                if change != value or (horizon is not None and value > horizon)]
+                if change != max(value, 0) or (horizon is not None and value > horizon)]
 
     @property
     def poly_divides_by_zero(self) -> bool:

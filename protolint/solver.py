@@ -34,6 +34,10 @@ TRAIN_SOURCES = ("net", "net_param", "train_net", "train_net_param")
 LEGACY_SOLVER_TYPES = {0: "SGD", 1: "Nesterov", 2: "AdaGrad", 3: "RMSProp", 4: "AdaDelta", 5: "Adam"}
 
 
+# How far a solver without max_iter is judged (see Solver.judged_horizon).
+OPEN_HORIZON = 10**8
+
+
 @dataclass
 class NetUse:
     """One net the solver builds: `role` is "train" or "test"; `field` the solver field
@@ -83,10 +87,29 @@ class Solver:
         """The iterations `caffe train` runs, [0, max_iter), or None when it runs none."""
         return self.param.max_iter if self.param.max_iter > 0 else None
 
+    @property
+    def judged_horizon(self) -> int | None:
+        """How far the schedule rules look: max_iter, or without it OPEN_HORIZON (`caffe
+        train` then runs nothing, PL127, but a script's solver.step(n) runs as many
+        iterations as it asks for). None for poly without max_iter: its rate is NaN,
+        then inf, which PL101 reports."""
+        if self.horizon is not None:
+            return self.horizon
+        return None if self.param.lr_policy == "poly" else OPEN_HORIZON
+
+    @property
+    def run_text(self) -> str:
+        """The run the schedule rules judge, in words."""
+        if self.horizon is not None:
+            return f"the {self.horizon} iterations (max_iter)"
+        return (f"a run without max_iter (judged over {OPEN_HORIZON:.0e} iterations, as a "
+                "script calling solver.step may run)")
+
     def first_nonfinite_rate(self) -> int | None:
         """The first iteration of the run, [0, max_iter), whose rate is NaN or +-inf
         (PL108's error, which PL107 defers to); None also when the schedule aborts,
-        max_iter is unset or base_lr is NaN, which other rules report (PL102, ...)."""
+        max_iter is unset (a rate rising to inf in a run of unknown length is PL107's
+        warning) or base_lr is NaN, which other rules report (PL102, ...)."""
         if self.horizon is None or math.isnan(self.param.base_lr):
             return None
         return self.schedule.first_nonfinite(self.horizon)
@@ -128,6 +151,11 @@ class Solver:
     def field(self, name: str) -> Field | None:
         """The located top-level field `name`, if the file writes it."""
         return self.doc.tree.root.first(name)
+
+    def unreadable(self, name: str) -> bool:
+        """Whether the file writes `name` with a value that was not read (PL004 says why):
+        rules about that field's value then have nothing to judge."""
+        return self.field(name) is not None and not self.param.HasField(name)
 
     def shown(self, name: str, value: float, fires: Callable[[float], bool]) -> str:
         """The float field `name` (stored as `value`) as a rule's message shows it: as

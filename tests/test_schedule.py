@@ -177,3 +177,14 @@ def test_schedule_command_matches_the_oracle(tmp_path):
         ours = {k: decode.get(v, v) for k, v in report["points"]}
         for iteration, lr in record["lr"]:
             assert same(ours[iteration], lr), (record["name"], iteration, ours[iteration], lr)
+
+
+def test_schedule_refuses_a_value_caffe_cannot_read(tmp_path):
+    from click.testing import CliRunner
+
+    from protolint.cli import main
+
+    path = tmp_path / "solver.prototxt"
+    path.write_text('lr_policy: "fixed"\nbase_lr: 0.1\nmax_iter: 99999999999\n')
+    result = CliRunner().invoke(main, ["schedule", str(path), "--format", "json"])
+    assert result.exit_code == 2 and ":3:11: 99999999999 is out of range" in result.output

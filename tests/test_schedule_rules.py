@@ -92,7 +92,6 @@ def test_lr_reaches_zero(tmp_path, lines, first, line, words):
 
 
 @pytest.mark.parametrize("lines", [
-    ['base_lr: 0.1', 'lr_policy: "step"', 'stepsize: 50'],  # no max_iter: no horizon
     ['base_lr: 0.1', 'lr_policy: "step"', 'stepsize: 5000', 'max_iter: 5000'],  # no step
     ['base_lr: 0.1', 'lr_policy: "step"', 'gamma: 0.1', 'stepsize: 50', 'max_iter: 1000'],
     ['base_lr: 0.1', 'lr_policy: "exp"', 'gamma: 0.99', 'max_iter: 1000'],
@@ -169,7 +168,6 @@ def test_lr_increase_names_the_peak_iteration(tmp_path):
 
 @pytest.mark.parametrize("lines", [
     ['base_lr: 0.1', 'lr_policy: "exp"', 'gamma: 1.5', 'max_iter: 100000'],  # inf: PL108
-    ['base_lr: 0.1', 'lr_policy: "exp"', 'gamma: 1.5'],  # no max_iter
     ['base_lr: 0.1', 'lr_policy: "exp"', 'gamma: 0.999', 'max_iter: 1000'],
     ['base_lr: 0.1', 'lr_policy: "sigmoid"', 'gamma: 0.01', 'stepsize: 500',
      'max_iter: 1000'],  # a warm-up by design
@@ -209,7 +207,7 @@ def test_lr_not_finite(tmp_path, lines, first, value, line):
 
 @pytest.mark.parametrize("lines", [
     ['base_lr: 0.001', 'lr_policy: "exp"', 'gamma: 1.5', 'max_iter: 200'],  # finite to 199
-    ['base_lr: 0.001', 'lr_policy: "exp"', 'gamma: 1.5'],  # no max_iter
+    ['base_lr: 0.001', 'lr_policy: "exp"', 'gamma: 1.5'],  # no max_iter: PL107's warning
     ['base_lr: 0.01', 'lr_policy: "poly"', 'power: 0.9'],  # PL101's
     ['base_lr: nan', 'lr_policy: "fixed"', 'max_iter: 100'],  # PL102's
     ['base_lr: 0.1', 'lr_policy: "inv"', 'gamma: 0', 'power: nan', 'max_iter: 100'],
@@ -372,3 +370,42 @@ def test_known_policies_are_accepted(tmp_path, policy):
 def test_unknown_policy_silences_the_other_schedule_rules(tmp_path):
     found = lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "Step"', 'gamma: 5', 'max_iter: 100')
     assert schedule_codes(found) == ["PL111"]
+
+
+# ------------------------------------------------- runs without max_iter, poly's own end
+
+def test_schedules_without_max_iter_are_judged_as_a_script_would_run_them(tmp_path):
+    """`caffe train` runs nothing without max_iter (PL127), but solver.step(n) does."""
+    [zero] = only(lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "step"', 'stepsize: 100'), "PL105")
+    assert "the rate is 0 from iteration 100 on" in zero.message
+    assert "a run without max_iter" in zero.message
+    [inf] = only(lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "exp"', 'gamma: 1.5'), "PL107")
+    assert "peaks at inf" in inf.message  # a warning: the run's length is unknown
+    # A decay underflowing after millions of iterations a script may never run: silent.
+    slow = lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "step"', 'gamma: 0.1', 'stepsize: 10000')
+    assert schedule_codes(slow) == []
+    rising = lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "inv"', 'gamma: 0.1', 'power: -1')
+    assert only(rising, "PL107")
+    poly = lint(tmp_path, 'base_lr: 0.1', 'lr_policy: "poly"', 'power: 0.9')
+    assert schedule_codes(poly) == [] and "PL101" in codes(poly)  # poly's NaN is PL101's
+
+
+def test_poly_reaching_zero_just_before_a_huge_max_iter_is_by_design(tmp_path):
+    # iter / max_iter rounds to 1 in float32 for the last few of 10^8 iterations.
+    lines = ('base_lr: 0.01', 'lr_policy: "poly"', 'power: 0.9', 'max_iter: 100000000')
+    assert "PL105" not in codes(lint(tmp_path, *lines))
+    steep = ('base_lr: 0.01', 'lr_policy: "poly"', 'power: 100', 'max_iter: 1000')
+    assert "PL105" in codes(lint(tmp_path, *steep))  # 0 for the last third of the run
+
+
+def test_a_first_stepvalue_at_or_below_zero_steps_as_written(tmp_path):
+    lines = ['base_lr: 0.1', 'lr_policy: "multistep"', 'gamma: 0.1', 'max_iter: 1000']
+    assert "PL110" not in codes(lint(tmp_path, *lines, 'stepvalue: -5', 'stepvalue: 100'))
+    [late] = only(lint(tmp_path, *lines, 'stepvalue: 100', 'stepvalue: -5'), "PL110")
+    assert "happens at iteration 101, not -5" in late.message
+
+
+def test_a_value_that_was_not_read_is_not_judged_as_unset(tmp_path):
+    found = lint(tmp_path, 'base_lr: "abc"', 'lr_policy: "fixed"', 'max_iter: 99999999999')
+    assert sorted(c for c in codes(found) if c in ("PL004", "PL102", "PL127")) == [
+        "PL004", "PL004"]

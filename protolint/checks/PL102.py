@@ -22,7 +22,7 @@ _START = {
 
 def check(solver):
     base_lr = solver.param.base_lr
-    if base_lr > 0:
+    if base_lr > 0 or solver.unreadable("base_lr"):
         return
     if not solver.field("base_lr"):
         message = ("base_lr is not set: it has no default, so every learning rate is "

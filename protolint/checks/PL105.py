@@ -23,6 +23,13 @@ _FORMULA = {
 }
 
 
+def _rest(solver, first: int) -> str:
+    """The iterations from `first` to the end of the judged run, in words."""
+    if solver.horizon is None:
+        return f"all iterations from {first} on, in {solver.run_text},"
+    return f"the last {solver.horizon - first} of {solver.run_text}"
+
+
 def _gamma_zero(solver, first):
     param = solver.param
     policy = param.lr_policy
@@ -31,8 +38,7 @@ def _gamma_zero(solver, first):
     else:
         what = "gamma is 0"
     message = (f"{what}, and {_GAMMA_STEP[policy]}: the rate is 0 from iteration {first} "
-               f"on, so the last {solver.horizon - first} of the {solver.horizon} iterations "
-               "(max_iter) learn nothing")
+               f"on, so {_rest(solver, first)} learn nothing")
     example = "gamma: 0.9999" if policy == "exp" else "gamma: 0.1"
     fix = f"set gamma to the factor the rate is multiplied by at each step, e.g. {example}"
     return Report(solver.location("gamma" if solver.field("gamma") else "lr_policy"),
@@ -57,13 +63,15 @@ def _sigmoid_all_zero(solver):
 
 def check(solver):
     schedule = solver.schedule
-    horizon = solver.horizon
+    horizon = solver.judged_horizon
     policy = solver.param.lr_policy
     if schedule.abort is not None or horizon is None or policy == "fixed":
         return
     if not solver.param.base_lr > 0:
         return  # PL102
     if policy == "sigmoid":
+        if solver.horizon is None:
+            return  # a warm-up still at 0 matters only for a run of known length
         report = _sigmoid_all_zero(solver)
         if report is not None:
             yield report
@@ -76,12 +84,15 @@ def check(solver):
     if policy in _GAMMA_STEP and solver.param.gamma == 0:
         yield _gamma_zero(solver, first)
         return
+    if solver.horizon is None:
+        return  # a decay that underflows after millions of iterations a script may not run
+    if policy == "poly" and horizon - first <= horizon // 100:
+        return  # poly ends at 0 by design: exactly 0 a little early changes nothing
     before = schedule.rate(first - 1)
     where = "power" if policy == "poly" else "gamma"
     message = (f'lr_policy "{policy}" computes {_FORMULA[policy]}, which falls below the '
                f"smallest float: it is {before:g} at iteration {first - 1} and exactly 0 from "
-               f"iteration {first} on, so the last {horizon - first} of the {horizon} "
-               "iterations (max_iter) learn nothing")
+               f"iteration {first} on, so {_rest(solver, first)} learn nothing")
     fix = ("decay more slowly (a gamma closer to 1, a smaller power) so the rate at "
            "max_iter is still a useful value, or lower max_iter")
     yield Report(solver.location(where if solver.field(where) else "lr_policy"), message, fix)

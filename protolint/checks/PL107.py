@@ -34,7 +34,7 @@ def _mechanism(param, policy) -> tuple[str, str, str]:
 
 def check(solver):
     schedule = solver.schedule
-    horizon = solver.horizon
+    horizon = solver.judged_horizon
     param = solver.param
     policy = param.lr_policy
     if schedule.abort is not None or horizon is None or policy in ("fixed", "sigmoid"):

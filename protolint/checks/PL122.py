@@ -7,6 +7,7 @@ import math
 
 from protolint.findings import Report, Severity
 from protolint.layers import learnable_params
+from protolint.solver import OPEN_HORIZON
 
 CODE = "PL122"
 NAME = "weight-decay-diverges"
@@ -21,8 +22,6 @@ AMPLIFICATION = 1e6
 # Iterations above the bound simulated at most (the amplification is reached within a
 # few hundred iterations whenever the bound is clearly exceeded).
 MAX_SIMULATED = 100_000
-# Where the rate is judged when max_iter is unset (pycaffe's solver.step drives it).
-OPEN_HORIZON = 10**8
 
 
 def bound(solver_type: str, momentum: float) -> float | None:

@@ -11,7 +11,7 @@ SUMMARY = "max_iter is unset or not positive: `caffe train` runs no training ite
 
 def check(solver):
     param = solver.param
-    if param.max_iter > 0:
+    if param.max_iter > 0 or solver.unreadable("max_iter"):
         return
     if solver.schedule.poly_divides_by_zero:
         return  # poly without max_iter: PL101 reports the NaN rate, an error
