@@ -309,3 +309,13 @@ def test_data_transform_refused(tmp_path, layer, field):
 def test_data_transform_accepted(tmp_path, layer):
     text = f'layer {{ name: "d" {layer} top: "data" top: "label" }}\n'
     assert "PL235" not in codes(lint_text(tmp_path, text))
+
+
+def test_deprecated_form_that_asks_for_nothing_is_silent(tmp_path):
+    """Three `lr_mult: 0` blocks (BVLC's cifar10 BN example) ask for what Caffe does."""
+    zeros = "param { lr_mult: 0 } param { lr_mult: 0 } param { lr_mult: 0 }"
+    assert "PL205" not in codes(lint_text(tmp_path, batchnorm(zeros)))
+    one = zeros.replace("lr_mult: 0 } param { lr_mult: 0 } param", "lr_mult: 0 } param "
+                        "{ lr_mult: 2 } param")
+    [found] = [f for f in lint_text(tmp_path, batchnorm(one)) if f.code == "PL205"]
+    assert "asks for a non-zero lr_mult" in found.message
