@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protolint.floats import f32
-from protolint.layers import BVLC_LAYER_TYPES
+from protolint.layers import BVLC_LAYER_TYPES, learnable_blob_count
 from protolint.net import Layer, PhaseNet
 
 Dim = int | None
@@ -369,7 +369,18 @@ def _setup(layer: Layer, bottoms: list[Shape], ntop: int) -> list[Shape]:
     for shape in tops:
         _blob(shape, None)
     _loss_weights(kind, p, ntop)
+    _param_blocks(p)
     return tops
+
+
+def _param_blocks(p) -> None:
+    """Net::AppendParam, after the layer's set-up: at most one `param` block per
+    learnable blob."""
+    blobs = learnable_blob_count(p)
+    if blobs is not None and len(p.param) > blobs:
+        _fail(f"{len(p.param)} `param` blocks for {blobs} learnable blob(s): Net::AppendParam's "
+              "check \"param_size <= num_param_blobs\" fails (Too many params specified "
+              "for layer)", "param")
 
 
 def _top_count(p) -> int:
@@ -757,6 +768,11 @@ def _convolution(c: _Ctx, deconv: bool = False) -> list[Shape]:
                   f", extent {extent}, stride {stride[i]}, pad {pad[i]}): the top would be "
                   f"empty or negative", kfield)
         out.append(o)
+    # BaseConvolutionLayer::Reshape also shapes its im2col buffer: one image's columns,
+    # (input channels x kernel volume) x (output, or for Deconvolution input, positions).
+    columns = (_mul(num_output if deconv else channels, *kernel),
+               *(s[ca + 1:] if deconv else out))
+    _blob(columns, kfield, "im2col buffer")
     top = (*s[:ca], num_output, *out)
     return [top] * c.ntop
 
@@ -1433,6 +1449,26 @@ def _neuron(c: _Ctx) -> list[Shape]:
     return [c.b[0]]
 
 
+def _exp_log(c: _Ctx) -> list[Shape]:
+    """ExpLayer and LogLayer::LayerSetUp: a base other than -1 (e) must be positive, with
+    a finite log (and, for Log, a finite 1/log: base 1 divides by 0)."""
+    field = "exp_param.base" if c.p.type == "Exp" else "log_param.base"
+    base = f32((c.p.exp_param if c.p.type == "Exp" else c.p.log_param).base)
+    if base == -1:
+        return [c.b[0]]
+    if not base > 0:
+        _fail(f"base {base:g}: {c.p.type}Layer's check \"base > 0\" fails (base must be "
+              "strictly positive)", field)
+    log_base = f32(math.log(base)) if math.isfinite(base) else base
+    if not math.isfinite(log_base):
+        _fail(f"base {base:g}: log(base) is {log_base:g}, and {c.p.type}Layer's check that it "
+              "is finite fails", field)
+    if c.p.type == "Log" and log_base == 0:
+        _fail(f"base {base:g}: 1/log(base) = 1/0, and LogLayer's check that it is finite "
+              "fails", field)
+    return [c.b[0]]
+
+
 # ---------------------------------------------------------------------------
 # Losses and accuracy
 
@@ -1472,6 +1508,9 @@ def _softmax_loss(c: _Ctx) -> list[Shape]:
 
 
 def _infogain_loss(c: _Ctx) -> list[Shape]:
+    if c.p.loss_param.HasField("normalize"):
+        _fail("loss_param.normalize: InfogainLossLayer::LayerSetUp's check fails (normalize "
+              "is deprecated. use \"normalization\")", "loss_param.normalize")
     axis_value = c.p.infogain_loss_param.axis
     _axis(c.b[0], axis_value, "infogain_loss_param.axis")
     _loss_base(c)
@@ -1650,6 +1689,8 @@ def _no_tops(c: _Ctx) -> list[Shape]:
 
 _RULES: dict[str, Callable[[_Ctx], list[Shape]]] = {
     **{t: _neuron for t in NEURON_TYPES},
+    "Exp": _exp_log,
+    "Log": _exp_log,
     "PReLU": _prelu,
     "Accuracy": _accuracy,
     "ArgMax": _argmax,

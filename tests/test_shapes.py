@@ -608,3 +608,34 @@ def test_phase_views_differ(tmp_path):
            + layer("ip", "InnerProduct", "data", body="inner_product_param { num_output: 2 }"))
     assert run(tmp_path, net).blobs()["ip"] == (64, 2)
     assert run(tmp_path, net, phase=TEST).blobs()["ip"] == (10, 2)
+
+
+@pytest.mark.parametrize("body, field", [
+    ('type: "Exp" exp_param { base: -2 }', "exp_param.base"),
+    ('type: "Exp" exp_param { base: 0 }', "exp_param.base"),
+    ('type: "Log" log_param { base: 1 }', "log_param.base"),
+    ('type: "Log" log_param { base: inf }', "log_param.base"),
+])
+def test_exp_and_log_bases_caffe_refuses(tmp_path, body, field):
+    net = inp("x", 1, 2) + f'layer {{ name: "f" {body} bottom: "x" top: "f" }}\n'
+    assert failed(run(tmp_path, net)) == [("f", field)]
+    good = net.replace("base: -2", "base: 2").replace("base: 0", "base: -1")
+    if good != net:
+        assert failed(run(tmp_path, good)) == []
+
+
+def test_set_up_checks_beyond_shapes(tmp_path):
+    # Net::AppendParam: one `param` block per learnable blob at most.
+    net = (inp("x", 1, 2, 3, 3) + layer("bn", "BatchNorm", "x", body="param { lr_mult: 0 } " * 4)
+           + layer("ok", "BatchNorm", "x", body="param { lr_mult: 0 } " * 3))
+    assert failed(run(tmp_path, net)) == [("bn", "param")]
+    # InfogainLoss refuses the deprecated normalize.
+    loss = (inp("s", 2, 3) + inp("l", 2) + 'layer { name: "ig" type: "InfogainLoss" '
+            'bottom: "s" bottom: "l" bottom: "s" loss_param { normalize: false } }\n')
+    assert ("ig", "loss_param.normalize") in failed(run(tmp_path, loss))
+    # The im2col buffer of one image is a blob too: 64 x 7 x 7 x 1024 x 1024 > INT_MAX.
+    conv = inp("x", 1, 64, 1024, 1024) + layer(
+        "c", "Convolution", "x", body="convolution_param { num_output: 1 kernel_size: 7 pad: 3 }")
+    assert failed(run(tmp_path, conv)) == [("c", "convolution_param.kernel_size")]
+    small = conv.replace("1024 dim: 1024", "512 dim: 512")
+    assert failed(run(tmp_path, small)) == []
