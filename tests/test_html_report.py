@@ -64,7 +64,7 @@ layer {
   type: "BatchNorm"
   bottom: "</script><script>window.__xss=2</script>"
   top: "bn2"
-  param { lr_mult: 0 }
+  param { lr_mult: 1 }
   param { lr_mult: 0 }
   param { lr_mult: 0 }
 }
