@@ -30,6 +30,7 @@ from protolint.net import TEST, TRAIN
 from protolint.project import STDIN, Project
 from protolint.floats import f32
 from protolint.schedule import Schedule, default_points
+from protolint.shapes import takes_input_shape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -66,7 +67,7 @@ def _input_shapes(values: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
             parsed = tuple(int(d) for d in dims.split(",")) if dims.strip() else ()
         except ValueError:
             parsed = None
-        if not sep or not name.strip() or parsed is None or any(d < 0 for d in parsed):
+        if not sep or not name.strip() or not parsed or any(d < 0 for d in parsed):
             raise click.BadParameter(f"{value!r}: expected BLOB=N,C,H,W (non-negative integers)",
                                      param_hint="--input-shape")
         shapes[name.strip()] = parsed
@@ -240,9 +241,19 @@ def _run(paths, select, ignore, config_path, roots, input_shape, data=False, dat
         raise Failure(f"{exc.filename}: {exc.strerror or exc}") from None
     if not result.files:
         click.echo("protolint: warning: no *.prototxt files found in the given paths", err=True)
+    _check_input_shapes(options.input_shapes, result.project.nets)
     for error in result.errors:
         click.echo(f"protolint: internal error: {error}", err=True)
     return result
+
+
+def _check_input_shapes(given: dict, nets) -> None:
+    """Every --input-shape names a blob it can shape in some net: a typo would otherwise
+    leave the shape unknown without a word."""
+    for name in given:
+        if nets and not any(takes_input_shape(net, name) for net in nets):
+            raise Failure(f"--input-shape {name}: no net input or data-layer top of the nets "
+                          "linted is named so")
 
 
 def _writable(result, output: str, option: str) -> Path:
@@ -429,6 +440,7 @@ def shapes(net, phase, input_shape, fmt) -> None:
     project = Project(input_shapes=_input_shapes(input_shape))
     doc = _open(project, net, NET)
     project.lint_file(doc.path, doc.display)
+    _check_input_shapes(project.input_shapes, project.nets)
     wanted = TRAIN if phase.upper() == "TRAIN" else TEST
     view = next(v for v in project.nets[0].views if v.phase == wanted)
     result = view.shapes

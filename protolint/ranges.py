@@ -255,6 +255,11 @@ def _pooling(layer, ins, view):
     if p.pool == p.MAX:
         out = x.hull(Interval(-FLT_MAX, -FLT_MAX)) if may_leave_empty_windows(p) else x
         return [out] + [UNBOUNDED] * (len(layer.param.top) - 1)
+    if p.pool == p.STOCHASTIC:
+        # Sampling in proportion to the values, and at TEST sum(x^2) / sum(x), assume
+        # x >= 0 (pooling_layer.cu): then every output lies in [0, max x]; a negative
+        # input makes the TEST quotient unbounded (and TRAIN may pick no value at all).
+        return [Interval(0.0, x.high)] if x.low >= 0 else [UNBOUNDED]
     return [x.hull(Interval(0.0, 0.0))]  # padding counts as zeros in the average
 
 
@@ -307,11 +312,20 @@ def _prelu(layer, ins, view):
     return [x] if x.low >= 0 else [UNBOUNDED]  # the learned slope can be anything
 
 
+_SWISH_EXTREME = 0.27846455  # the largest |x * sigmoid(-x)|, at x of about 1.2785
+
+
 def _swish(layer, ins, view):
-    beta, x = layer.param.swish_param.beta, ins[0]
-    # x * sigmoid(beta x) dips to about -0.2785 / beta below zero and grows like x above.
-    dip = -0.27846455 / abs(beta) if beta else 0.0
-    return [Interval(min(dip, 0.0) if x.low < 0 else 0.0, max(x.high, 0.0))]
+    """x * sigmoid(beta x). With beta > 0 it dips to about -0.2785 / beta below zero and
+    grows like x above; beta = 0 halves x; with beta < 0 it is mirrored: it follows x
+    below zero and peaks at about 0.2785 / |beta| above."""
+    beta, x = f32(layer.param.swish_param.beta), ins[0]
+    if beta == 0:
+        return [x.affine(0.5, 0.0)]
+    bump = _SWISH_EXTREME / abs(beta)
+    if beta > 0:
+        return [Interval(-bump if x.low < 0 else 0.0, max(x.high, 0.0))]
+    return [Interval(min(x.low, 0.0), bump if x.high > 0 else 0.0)]
 
 
 def _data(layer, ins, view):

@@ -107,6 +107,15 @@ class Shapes:
         return out
 
 
+def takes_input_shape(net, name: str) -> bool:
+    """Whether `--input-shape name=...` applies to `net`: `name` is a net input, or a top
+    of a data-source layer (or of any layer without bottoms)."""
+    if name in net.inputs:
+        return True
+    return any(name in layer.param.top for layer in net.layers
+               if layer.type in DATA_SOURCES or not layer.param.bottom)
+
+
 def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> Shapes:
     """`inputs` overrides the shapes of net inputs and of the tops of data-source layers
     (Input, Data, ImageData, HDF5Data, WindowData, MemoryData, DummyData, Python, and any

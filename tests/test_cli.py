@@ -291,3 +291,9 @@ def test_lint_takes_input_shapes(tmp_path):
     assert invoke("lint", "--input-shape", "data=1,3,32,32", str(net)).exit_code == 0
     tiny = invoke("lint", "--input-shape", "data=1,3,2,2", str(net))
     assert tiny.exit_code == 1, tiny.output
+    # A name that no net input or data-layer top has is a typo, not a silent no-op.
+    for args in (["--input-shape", "dta=1,3,32,32"], ["--input-shape", "conv=1,4,28,28"],
+                 ["--input-shape", "data="]):
+        refused = invoke("lint", *args, str(net))
+        assert refused.exit_code == 2 and "--input-shape" in refused.output, refused.output
+    assert invoke("shapes", "--input-shape", "dta=1,3,32,32", str(net)).exit_code == 2
