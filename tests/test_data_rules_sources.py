@@ -783,3 +783,12 @@ def test_hdf5_label_rows_meet_the_loss_checks(tmp_path):
     clear_cache()
     found = one(lint(tmp_path, text), "PL212")
     assert "loss" in found.message
+
+
+def test_pl302_an_empty_database(tmp_path):
+    write_lmdb(tmp_path / "train_lmdb", [])
+    f = one(lint(tmp_path, data_layer("train_lmdb")), "PL302")
+    assert "holds no records" in f.message and "first record" in f.message
+    write_leveldb(tmp_path / "train_leveldb", [])
+    f = one(lint(tmp_path, data_layer("train_leveldb", backend=None)), "PL302")
+    assert "holds no records" in f.message

@@ -42,6 +42,11 @@ def _source(report):
         outcome = OPEN_FAILS.get(report.kind, "Caffe aborts")
         if report.kind == "Data" and problem.startswith("cannot be read"):
             outcome = READ_FAILS
+        if report.kind == "Data" and problem == "holds no records":
+            outcome = ("DataLayer::DataLayerSetUp parses the cursor's first record without "
+                       "checking there is one: an LMDB cursor then hands over a value it never "
+                       "set (a LevelDB iterator one it must not read), so Caffe reads garbage "
+                       "and aborts on the transformer's shape checks or crashes")
         truncated = report.kind == "Data" and problem.startswith("is a truncated LMDB")
         if truncated:
             outcome = ("LMDB reads pages through a memory map, and Caffe (like any reader) "

@@ -159,6 +159,8 @@ def _read_db(source: DataSource, sample, progress) -> tuple:
         records = builder.result(total, sample is not None and total is not None
                                  and sample < total)
         reader.fill_keys([r for r in _refs(records) if r.key is None])
+    if not records.checked and not records.total:
+        return ERROR, f"{source.name} holds no records", None, None
     return OK, "", records, None
 
 
