@@ -15,6 +15,7 @@ import pytest
 from conftest import codes, lint_text
 from protolint.catalogue import pages
 from protolint.data import clear_cache
+from protolint.data.dbs import sample_positions
 from protolint.findings import Severity
 from protolint.schema import caffe_pb2
 
@@ -457,8 +458,10 @@ def test_pl305_crop_names_the_first_small_record_and_counts(tmp_path):
     assert "all 10 records checked" in f.message
     assert not of(lint(tmp_path, data_layer(transform="crop_size: 5", batch=1)), "PL305")
     clear_cache()
-    f = one(lint(tmp_path, data_layer(transform="crop_size: 7", batch=1), data_sample=5),
-            "PL305")
+    values[sample_positions(10, 5)[2]] = datum(3, 8, 5)  # make sure the sample meets one
+    write_lmdb(tmp_path / "sampled_lmdb", values)
+    f = one(lint(tmp_path, data_layer("sampled_lmdb", transform="crop_size: 7", batch=1),
+                 data_sample=5), "PL305")
     assert "5 of 10 records checked (--data-sample)" in f.message
 
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import codes, lint_text
 from protolint.catalogue import pages
 from protolint.data import clear_cache
+from protolint.data.dbs import sample_positions
 from protolint.schema import caffe_pb2
 
 np = pytest.importorskip("numpy")
@@ -259,27 +260,32 @@ def test_pl309_names_the_nan_record_of_a_multi_record_lmdb(tmp_path):
 
 def test_pl309_with_data_sample(tmp_path):
     arrays = rand_pixels(100)
-    arrays[55, 0] = np.nan  # between the sampled positions 50 and 60
+    picked = sample_positions(100, 10)
+    missed = next(i for i in range(100) if i not in picked)
+    arrays[missed, 0] = np.nan  # between two sampled positions
     float_lmdb(tmp_path / "train_lmdb", arrays)
     assert "PL309" not in codes(lint(tmp_path, data_net(), data_sample=10))
     clear_cache()
-    arrays[30, 3] = -np.inf  # a sampled position
+    hit = picked[3]
+    arrays[hit, 3] = -np.inf  # a sampled position
+    arrays[missed, 0] = 0.0
     float_lmdb(tmp_path / "second_lmdb", arrays)
     f = one(lint(tmp_path, data_net("second_lmdb"), data_sample=10), "PL309")
     assert "10 records sampled of 100 (--data-sample)" in f.message
-    assert "'00030_rec' (record 30)" in f.message and "1 -inf value" in f.message
+    assert f"'{hit:05d}_rec' (record {hit})" in f.message and "1 -inf value" in f.message
     f = one(lint(tmp_path, data_net("second_lmdb")), "PL309")
-    assert "'00030_rec'" in f.message and "all 100 records" in f.message
+    assert f"'{hit:05d}_rec'" in f.message and "all 100 records" in f.message
 
 
 def test_pl309_sampling_lmdb_with_unnumbered_keys(tmp_path):
     arrays = rand_pixels(100)
-    arrays[30, 3] = np.nan
+    hit = sample_positions(100, 10)[3]
+    arrays[hit, 3] = np.nan
     keys = [b"img_%05d" % i for i in range(100)]
     write_lmdb(tmp_path / "train_lmdb",
                [datum(1, 4, 4, label=0, floats=a) for a in arrays], keys)
     f = one(lint(tmp_path, data_net(), data_sample=10), "PL309")
-    assert "'img_00030' (record 30)" in f.message
+    assert f"'img_{hit:05d}' (record {hit})" in f.message
 
 
 def test_pl309_hdf5_names_file_and_dataset(tmp_path):
@@ -644,12 +650,16 @@ def test_pl315_one_channel(tmp_path):
 def test_pl315_one_record_and_sampling(tmp_path):
     pixel_lmdb(tmp_path / "train_lmdb", [0], h=6, w=6, fill=7)
     assert "PL315" not in codes(lint(tmp_path, conv_net()))
-    # 10 records, only record 5 differs: a sample of 2 (records 0 and 5) sees it
-    values = [datum(1, 6, 6, label=0, data=np.full(36, 9 if i == 5 else 0)) for i in range(10)]
+    # 10 records, only one differs: a sample of 2 that reads it sees it, one of 3 that
+    # does not reports a constant input.
+    odd = sample_positions(10, 2)[1]
+    assert odd not in sample_positions(10, 3)
+    values = [datum(1, 6, 6, label=0, data=np.full(36, 9 if i == odd else 0))
+              for i in range(10)]
     write_lmdb(tmp_path / "s_lmdb", values)
     assert "PL315" not in codes(lint(tmp_path, conv_net("s_lmdb"), data_sample=2))
     clear_cache()
-    f = one(lint(tmp_path, conv_net("s_lmdb"), data_sample=3), "PL315")  # records 0, 3, 6
+    f = one(lint(tmp_path, conv_net("s_lmdb"), data_sample=3), "PL315")
     assert "3 records sampled of 10" in f.message
 
 
@@ -722,8 +732,9 @@ def test_pl310_names_the_first_record_with_an_out_of_range_label(tmp_path):
     assert "10 (2 records), -1 (1 record), 12 (1 record); the first is in '00003_rec' " \
            "(record 3)." in f.message
     clear_cache()
-    f = one(lint(tmp_path, data_net(), data_sample=3), "PL310")  # records 0, 2, 4
-    assert "; the first is in '00004_rec' (record 4)" in f.message
+    first_bad = next(i for i in sample_positions(7, 3) if i >= 3)  # labels 12, 10, 10, -1
+    f = one(lint(tmp_path, data_net(), data_sample=3), "PL310")
+    assert f"; the first is in '{first_bad:05d}_rec' (record {first_bad})" in f.message
 
 
 def test_pl310_names_the_first_hdf5_row_and_image_line(tmp_path):
@@ -769,3 +780,16 @@ def test_pl310_explains_every_classifier_the_label_feeds_follow():
     from protolint.checks.PL310 import EFFECTS
     from protolint.data.labels import CLASSIFIERS
     assert set(EFFECTS) == set(CLASSIFIERS)
+
+
+def test_pl312_a_few_sampled_labels_are_no_verdict(tmp_path):
+    """A sample of 5 that happens to read one class only is not 'a single class'; every
+    record read shows them all, and a large enough sample of one class is a verdict."""
+    picked = sample_positions(200, 5)
+    pixel_lmdb(tmp_path / "train_lmdb", [3 if i in picked else i % 5 for i in range(200)])
+    for sample in (5, None):
+        clear_cache()
+        assert "PL312" not in codes(lint(tmp_path, data_net(classes=5), data_sample=sample))
+    pixel_lmdb(tmp_path / "one_lmdb", [3] * 200)
+    clear_cache()
+    assert "PL312" in codes(lint(tmp_path, data_net("one_lmdb", classes=5), data_sample=40))

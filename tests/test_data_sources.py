@@ -23,6 +23,7 @@ h5py = pytest.importorskip("h5py")
 
 from protolint.data import datum as datum_module  # noqa: E402 - needs numpy
 from protolint.data.datum import DatumDecoder, RecordsBuilder, Refs  # noqa: E402
+from protolint.data.dbs import sample_positions  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -280,10 +281,10 @@ def test_sampling_spreads_over_the_whole_source(tmp_path):
     net = load_net(tmp_path, data_layer("fixture/s_lmdb"))
     rec = only(inspect_net(net, sample=10)).records
     assert rec.sampled and rec.checked == 10 and rec.total == n
-    assert sorted(rec.labels.counts) == list(range(0, n, 100))
+    assert sorted(rec.labels.counts) == sample_positions(n, 10)
     clear_cache()
     rec = only(inspect_net(net, sample=7)).records
-    assert sorted(rec.labels.counts) == [(i * n) // 7 for i in range(7)]
+    assert sorted(rec.labels.counts) == sample_positions(n, 7)
     assert max(rec.labels.counts) > 0.8 * n  # reaches the end
     clear_cache()
     rec = only(inspect_net(net, sample=5000)).records  # more than there is: everything
@@ -300,14 +301,14 @@ def test_sampling_by_key_number_checks_the_keys(tmp_path):
     write_lmdb(tmp_path / "fixture" / "k_lmdb", items)
     net = load_net(tmp_path, data_layer("fixture/k_lmdb"))
     rec = only(inspect_net(net, sample=4)).records
-    assert sorted(rec.labels.counts) == [0, 2, 4, 6]
+    assert sorted(rec.labels.counts) == sample_positions(len(numbers), 4)
     assert [v.first.key for v in rec.shapes.values()] == ["00000000_0.jpg"]
     write_lmdb(tmp_path / "fixture" / "n_lmdb",
                [(b"%05d_x" % i, datum(1, 1, 1, label=i, data=[0])) for i in range(500)])
     clear_cache()
     net = load_net(tmp_path, data_layer("fixture/n_lmdb"))
     rec = only(inspect_net(net, sample=3)).records
-    assert sorted(rec.labels.counts) == [0, 166, 333]
+    assert sorted(rec.labels.counts) == sample_positions(500, 3)
 
 
 def test_sampling_other_formats(tmp_path):
@@ -329,10 +330,11 @@ def test_sampling_other_formats(tmp_path):
                    '  hdf5_data_param { source: "fixture/h5.txt" batch_size: 4 } }\n')
     reports = inspect_net(net, sample=4)
     rec = only(reports, "Data").records
-    assert rec.sampled and rec.total == 300 and sorted(rec.labels.counts) == [0, 75, 150, 225]
+    assert rec.sampled and rec.total == 300
+    assert sorted(rec.labels.counts) == sample_positions(300, 4)
     h5 = only(reports, "HDF5Data").hdf5
     assert h5.sampled and h5.total == 200 and h5.checked == 4
-    assert sorted(h5.datasets["y"].labels.counts) == [0, 50, 100, 150]
+    assert sorted(h5.datasets["y"].labels.counts) == sample_positions(200, 4)
 
 
 # ------------------------------------------------------------------ LevelDB
@@ -692,9 +694,10 @@ def test_sampling_lmdb_with_unnumbered_keys_reads_the_spread_positions(tmp_path)
     write_lmdb(tmp_path / "fixture" / "u_lmdb", items)
     net = load_net(tmp_path, data_layer("fixture/u_lmdb"))
     rec = only(inspect_net(net, sample=10)).records
+    picked = sample_positions(100, 10)
     assert rec.checked == 10 and rec.sampled and rec.total == 100
-    assert sorted(rec.labels.counts) == list(range(0, 100, 10))
-    assert rec.labels.first[30] == RecordRef(30, "img_00030")
+    assert sorted(rec.labels.counts) == picked
+    assert rec.labels.first[picked[3]] == RecordRef(picked[3], "img_%05d" % picked[3])
 
 
 # ------------------------------------------------------------------ force_color / force_gray
@@ -787,3 +790,14 @@ def test_hdf5_checks_come_in_caffes_order(tmp_path):
     assert b.datasets["data"].fails == "empty" and b.datasets["label"].fails == "missing"
     assert "no values" in b.problem
     assert c.datasets["label"].fails == "dtype" and "Unsupported datatype" in c.problem
+
+
+def test_sample_positions_take_one_record_from_each_stretch():
+    picked = sample_positions(1000, 10)
+    assert picked == sample_positions(1000, 10)  # the same sample every run
+    assert picked[0] == 0  # DataLayer shapes its tops from the first record
+    assert [p // 100 for p in picked] == list(range(10))  # one per stretch of 100
+    assert sample_positions(10, 10) is None and sample_positions(10, 50) is None  # all
+    # Records written in a repeating order (labels 0..4, 0..4, ...) are not all alike in
+    # a sample whose size divides the period evenly, as a fixed stride would make them.
+    assert len({p % 5 for p in sample_positions(200, 40)}) == 5

@@ -17,6 +17,10 @@ SUMMARY = ("labels that are not 0..K-1: one-based 1..K, -1 used as a class, a si
 
 _SOFTMAX = ("SoftmaxWithLoss", "InfogainLoss")
 
+# The fewest sampled labels (--data-sample) a single-class verdict is drawn from: with
+# two equally common classes, 20 samples all alike happen by chance about once in 500,000.
+SAMPLED_ENOUGH = 20
+
 
 def _classes(feed, consumer) -> dict[int, int] | None:
     """Records per label as Caffe reads it (after the cast), without the ignored ones;
@@ -77,6 +81,9 @@ def _judge(feed, consumer, classes: dict[int, int]) -> tuple[str, str] | None:
             "-1 } on every layer reading the labels; "
             "if it is a class, renumber the classes from 0")
     total = sum(classes.values())
+    content = feed.report.records or feed.report.hdf5
+    if content is not None and content.sampled and total < SAMPLED_ENOUGH:
+        return None  # a handful of sampled labels may share a class by chance
     if len(used) == 1 and k >= 2 and total >= 2 and 0 <= used[0] < k:
         label = used[0]
         missing = feed.labels.missing

@@ -19,8 +19,8 @@ inspect_net(net, sample=None, progress=None) -> list[SourceReport]
     records). The reports are kept per net and `sample` (every rule asking gets
     the same objects) and the readings per file version and `sample` (other nets naming
     the same file share them); clear_cache() forgets both. `sample=N` checks at most N
-    records spread evenly over the source (positions floor(i * total / N): see dbs.py
-    for what it costs on each backend) instead of all; `progress(n)` is called with each
+    records spread over the source (one from each of N equal stretches: see
+    dbs.sample_positions, and dbs.py for what it costs on each backend) instead of all; `progress(n)` is called with each
     number of records just checked (an increment, like click's ProgressBar.update).
 
 find_sources(net) -> list[DataSource]

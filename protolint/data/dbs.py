@@ -17,8 +17,8 @@ fails (another file system, permissions) the tables are copied. Set TMPDIR to a
 directory on the source's file system to get links.
 
 Readers yield batches of values (bytes) with the records' positions: all records in key
-order, or, with `sample`, the records at positions floor(i * total / sample) for
-i = 0..sample-1 - evenly spread over the key order, first record included. LMDB has no
+order, or, with `sample`, one record from each of `sample` equal stretches of the key
+order (see sample_positions), first record included. LMDB has no
 positional seek: when its keys start with zero-padded numbers running from 0 to
 entries - 1 (convert_imageset's "%08d_<file>"), each sampled position is sought by its
 number (and the key found must carry it, else the rest is stepped to); otherwise, and
@@ -30,6 +30,7 @@ the keys - far less than reading the records, but not nothing.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import struct
@@ -102,11 +103,18 @@ def batch_rows(record_bytes: int) -> int:
 
 
 def sample_positions(total: int, sample: int | None) -> list[int] | None:
-    """The positions a sample of `sample` records reads out of `total`, or None for all."""
+    """The positions a sample of `sample` records reads out of `total`, or None for all:
+    one from each of `sample` equal stretches of the key order, at a place drawn with a
+    fixed seed (the same sample every run), the first record included (DataLayer shapes
+    its tops from it). A fixed stride would line up with data written in a repeating
+    order (labels 0, 1, 2, 0, 1, 2, ...) and see one class only."""
     if sample is None or sample >= total:
         return None
     sample = max(sample, 1)
-    return [(i * total) // sample for i in range(sample)]
+    draw = random.Random(total * 1_000_003 + sample)
+    starts = [(i * total) // sample for i in range(sample + 1)]
+    return [0] + [start + draw.randrange(end - start)
+                  for start, end in zip(starts[1:-1], starts[2:])]
 
 
 def _fill_keys(keys: Iterator[bytes], refs: list[RecordRef]) -> None:
