@@ -329,7 +329,7 @@ def lint(paths, select, ignore, config_path, roots, input_shape, data, data_samp
         result.findings = baseline.new_findings(result.findings, known)
     use_color = color == "always" or (
         color == "auto" and output is None and fmt == "text"
-        and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))  # no-color.org: non-empty
     for extra_fmt, file in targets:
         _write(_writable(result, file, "--output-format"), _rendered(extra_fmt, result, False),
                "--output-format")

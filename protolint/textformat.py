@@ -237,6 +237,9 @@ class _Parser:
 
     def error(self, message: str) -> ParseError:
         kind, text, start = self.tokens[self.pos]
+        if kind == END and self.pos:  # point just past the last token, not at a blank line
+            _, last, at = self.tokens[self.pos - 1]
+            return ParseError(message, at + len(last))
         return ParseError(message, start, start + max(len(text), 1))
 
     def message_body(self, node: Message, closing: str) -> Message:

@@ -297,3 +297,17 @@ def test_lint_takes_input_shapes(tmp_path):
         refused = invoke("lint", *args, str(net))
         assert refused.exit_code == 2 and "--input-shape" in refused.output, refused.output
     assert invoke("shapes", "--input-shape", "dta=1,3,32,32", str(net)).exit_code == 2
+
+
+def test_the_caret_lines_up_under_wide_characters_and_eof_errors_show_a_line(tmp_path):
+    net = tmp_path / "net.prototxt"
+    net.write_text('layer { name: "池化" type: "Pooling" pooling_param { stride: 5 } }\n')
+    out = invoke("lint", "--select", "PL212", str(net)).output.splitlines()
+    source, marker = out[1], out[2]
+    # each CJK character takes two terminal columns: the caret sits under `name`
+    assert marker.index("^") == source.index("name") + source[:source.index("name")].count("池")
+    assert marker.count("~") + 1 == len('name: "池化"') + 2
+    (tmp_path / "open.prototxt").write_text('layer {\n  name: "x"\n\n\n')
+    out = invoke("lint", str(tmp_path / "open.prototxt")).output
+    assert ":2:12: PL001" in out and '   2 |   name: "x"' in out
+

@@ -3,6 +3,7 @@ line with the span underlined, `help:` with the fix, and a summary line."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 from protolint.findings import Finding, Severity
@@ -19,6 +20,13 @@ def _paint(text: str, code: str, color: bool) -> str:
 EXCERPT_WIDTH = 120
 
 
+def _cells(text: str) -> int:
+    """Terminal columns `text` takes: two for a wide (CJK) character, none for a
+    combining mark, one otherwise."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _excerpt(finding: Finding, color: bool) -> list[str]:
     line, column = finding.line, finding.column
     source = finding.location.doc.lines.line_text(line).expandtabs(1)
@@ -32,9 +40,10 @@ def _excerpt(finding: Finding, color: bool) -> list[str]:
                  + ("…" if last < len(source) else ""))
         shift = first - (1 if first else 0)
         source, column, end = shown, column - shift, min(end, last + 1) - shift
-    width = max(end - column, 1)
+    width = max(_cells(source[column - 1:end - 1]), 1)
     gutter = f"{line:>4} | "
-    marker = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" + "~" * (width - 1)
+    marker = (" " * (len(gutter) - 2) + "| " + " " * _cells(source[:column - 1]) + "^"
+              + "~" * (width - 1))
     return [gutter + source, _paint(marker, "1;" + _COLORS[finding.severity], color)]
 
 
