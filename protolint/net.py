@@ -21,6 +21,10 @@ from protolint.textformat import MESSAGE, Message
 from protolint.upgrade import UpgradeIssue, net_format, upgrade_net
 
 TRAIN, TEST = 0, 1  # caffe.Phase
+
+# Layers whose output holds their input's values: only the shape changes, or (Dropout)
+# some values are zeroed and the rest scaled alike. What feeds them feeds their readers.
+VALUE_KEEPING = frozenset({"Reshape", "Flatten", "Split", "Dropout"})
 PHASE_NAMES = {TRAIN: "TRAIN", TEST: "TEST"}
 
 
@@ -286,6 +290,17 @@ class PhaseNet:
     def source(self, layer: Layer, bottom: int) -> Edge | None:
         """The producer of `layer`'s bottom `bottom`, or None (an input or unknown blob)."""
         return self._source.get((layer.index, bottom))
+
+    def producer(self, layer: Layer, bottom: int = 0) -> Layer | None:
+        """The layer whose values reach `layer`'s bottom `bottom`, looking through layers
+        that only pass values on (VALUE_KEEPING), or None (an input, an unknown blob)."""
+        edge = self.source(layer, bottom)
+        seen = set()
+        while edge is not None and edge.layer.type in VALUE_KEEPING \
+                and edge.layer.index not in seen and edge.layer.param.bottom:
+            seen.add(edge.layer.index)
+            edge = self.source(edge.layer, 0)
+        return None if edge is None else edge.layer
 
     def readers(self, layer: Layer, top: int) -> list[Edge]:
         """The layers that read `layer`'s top `top` before another layer rewrites it."""

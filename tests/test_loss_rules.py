@@ -582,3 +582,10 @@ def test_infinite_moving_average_fraction_is_reported_not_a_crash(tmp_path):
             "batch_norm_param { moving_average_fraction: inf } }\n"
             'layer { name: "loss" type: "EuclideanLoss" bottom: "x" bottom: "label" }\n')
     assert "PL220" in codes(lint_text(tmp_path, text))  # lint_text fails on a rule crash
+
+
+def test_softmax_twice_is_found_through_an_in_place_dropout(tmp_path):
+    drop = 'layer { name: "drop" type: "Dropout" bottom: "prob" top: "prob" }\n'
+    [f] = found(lint_text(tmp_path, infogain_net(SOFTMAX + drop, "prob")), "PL202")
+    assert "Softmax 'prob' (through Dropout 'drop')" in f.message
+    assert "PL202" not in codes(lint_text(tmp_path, infogain_net(drop.replace("prob", "fc"))))

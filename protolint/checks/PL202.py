@@ -12,14 +12,13 @@ SUMMARY = ("InfogainLoss fed a Softmax output (BVLC Caffe 1.0+ applies softmax t
 
 
 def _after_softmax(view, layer):
-    edge = view.source(layer, 0)
-    if edge is None or edge.layer.type != "Softmax":
+    softmax = view.producer(layer)
+    if softmax is None or softmax.type != "Softmax" or softmax.problems:
         return None
-    softmax = edge.layer
     return Report(
         layer.location("bottom"),
         f"InfogainLoss '{layer.name}' is fed '{layer.param.bottom[0]}', the output "
-        f"of Softmax '{softmax.name}': BVLC Caffe's InfogainLoss (since 1.0) runs its "
+        f"of Softmax '{softmax.name}'{_via(view, layer, softmax)}: BVLC Caffe's InfogainLoss (since 1.0) runs its "
         "own softmax on its first input, so the probabilities are squashed twice and "
         "the loss barely responds to the scores",
         f"feed InfogainLoss the raw scores (Softmax '{softmax.name}''s bottom "
@@ -29,6 +28,14 @@ def _after_softmax(view, layer):
         "\"probabilities\" in the protolint configuration",
         related=((softmax.location(), "the Softmax whose output is normalised again"),),
     )
+
+
+def _via(view, layer, producer) -> str:
+    """' (through Dropout 'drop')' when the values came through value-keeping layers."""
+    edge = view.source(layer, 0)
+    if edge is None or edge.layer is producer:
+        return ""
+    return f" (through {edge.layer.type} '{edge.layer.name}')"
 
 
 def _on_scores(view, layer):

@@ -23,20 +23,12 @@ _PAIRS = {
                                 "its first input as logits (it runs an internal Sigmoid layer "
                                 "and computes the loss from the input itself)"),
 }
-# Layers that pass values through unchanged (only the shape may change).
-_PASS_THROUGH = {"Reshape", "Flatten", "Split"}
-
-
 def _activation(view, layer, kind):
-    """The `kind` layer whose output reaches `layer`'s first bottom unchanged, or None."""
-    edge = view.source(layer, 0)
-    seen = set()
-    while edge is not None and edge.layer.type in _PASS_THROUGH and edge.layer.index not in seen:
-        seen.add(edge.layer.index)
-        edge = view.source(edge.layer, 0)
-    if edge is None or edge.layer.type != kind or edge.layer.problems:
+    """The `kind` layer whose output reaches `layer`'s first bottom, or None."""
+    found = view.producer(layer)
+    if found is None or found.type != kind or found.problems:
         return None
-    return edge.layer
+    return found
 
 
 def _softmax_effect(view, layer) -> str:
