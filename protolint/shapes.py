@@ -27,7 +27,7 @@ data files) are left to the rules that own them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from protolint.floats import f32
@@ -76,6 +76,9 @@ class Shapes:
         self.failures = failures
         self._tops = tops
         self._inputs = net_inputs
+        # layer index -> the shapes of its learnable blobs, in order (layers whose blobs
+        # are all known: Convolution, Deconvolution, InnerProduct, PReLU, RNN, LSTM)
+        self.params: dict[int, list[Shape]] = {}
 
     def top(self, layer: Layer, index: int = 0) -> Shape:
         """The shape `layer` gives its top `index` (None when unknown or no such top;
@@ -128,7 +131,7 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
         bottoms = [shapes.bottom(layer, i) for i in range(len(layer.param.bottom))]
         ntop = _top_count(layer.param)
         try:
-            tops = _setup(layer, bottoms, ntop)
+            tops = _setup(layer, bottoms, ntop, shapes.params)
         except _Abort as abort:
             shapes.failures.append(ShapeCheck(layer, abort.message, abort.field))
             tops = [None] * ntop
@@ -143,7 +146,47 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
                 if name in given:
                     tops[i] = given[name]
         shapes._tops[layer.index] = tops
+    shapes.failures.extend(_sharing(view, shapes.params))
     return shapes
+
+
+def _sharing(view: PhaseNet, params: dict[int, list[Shape]]) -> list[ShapeCheck]:
+    """Net::AppendParam's checks on named `param` blocks: a blob named like an earlier
+    one shares it, and must have its shape (its count with share_mode PERMISSIVE), and
+    the same lr_mult and decay_mult where both layers write one."""
+    owners: dict[str, tuple[Layer, int]] = {}
+    out = []
+    for layer in view.layers:
+        for j, spec in enumerate(layer.param.param):
+            if not spec.name:
+                continue
+            if spec.name not in owners:
+                owners[spec.name] = (layer, j)
+                continue
+            owner, k = owners[spec.name]
+            mine = params.get(layer.index, [])[j:j + 1]
+            theirs = params.get(owner.index, [])[k:k + 1]
+            where = f"param '{spec.name}' owned by '{owner.name}'"
+            if mine and theirs and None not in (*mine[0], *theirs[0]):
+                permissive = spec.share_mode == spec.PERMISSIVE
+                same = (_mul(*mine[0]) == _mul(*theirs[0]) if permissive
+                        else mine[0] == theirs[0])
+                if not same:
+                    out.append(ShapeCheck(layer, (
+                        f"shares {where}, whose blob is {_fmt(theirs[0])}, but its own would "
+                        f"be {_fmt(mine[0])}: Net::AppendParam's check fails (Cannot share "
+                        f"param; {'count' if permissive else 'shape'} mismatch)"),
+                        f"param.name"))
+            spec_owner = owner.param.param[k]
+            for multiplier in ("lr_mult", "decay_mult"):
+                if (spec.HasField(multiplier) and spec_owner.HasField(multiplier)
+                        and getattr(spec, multiplier) != getattr(spec_owner, multiplier)):
+                    out.append(ShapeCheck(layer, (
+                        f"shares {where} with {multiplier} {getattr(spec, multiplier):g} "
+                        f"against the owner's {getattr(spec_owner, multiplier):g}: "
+                        f"Net::AppendParam's check fails (Shared param has mismatched "
+                        f"{multiplier})"), f"param.{multiplier}"))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -323,9 +366,11 @@ def _blob(shape: Shape, field: str | None, what: str = "top") -> None:
         count *= d
 
 
-def _weights(shape: tuple[Dim, ...], field: str | None, what: str = "weight") -> None:
-    """A learnable blob the layer creates and fills: Blob::Reshape's checks, then the
-    filler's CHECK of a non-zero count."""
+def _weights(c: _Ctx, shape: tuple[Dim, ...], field: str | None, what: str = "weight") -> None:
+    """A learnable blob the layer creates and fills (recorded, in order, for the checks
+    of parameter sharing): Blob::Reshape's checks, then the filler's CHECK of a non-zero
+    count."""
+    c.params.append(shape)
     _blob(shape, field, what)
     if _mul(*shape) == 0:
         _fail(f"the {what} blob {_fmt(shape)} has no elements: the filler's check "
@@ -364,21 +409,28 @@ class _Ctx:
     p: object  # the LayerParameter
     b: list[Shape]  # bottom shapes
     ntop: int
+    params: list[Shape] = field(default_factory=list)  # learnable blobs made, in order
 
 
-def _setup(layer: Layer, bottoms: list[Shape], ntop: int) -> list[Shape]:
+def _setup(layer: Layer, bottoms: list[Shape], ntop: int,
+           params: dict[int, list[Shape]]) -> list[Shape]:
+    """The layer's top shapes; its learnable blobs' shapes go into `params` when all of
+    them are known to this module."""
     kind = layer.type
     if kind not in BVLC_LAYER_TYPES or kind == "Python" or layer.problems:
         return [None] * ntop  # not BVLC's to say (a fork's type or dialect, Python)
     p = layer.param
     _blob_counts(kind, p, len(bottoms), ntop)
     rule = _RULES.get(kind)
-    tops = list(rule(_Ctx(layer, p, bottoms, ntop))) if rule else []
+    ctx = _Ctx(layer, p, bottoms, ntop)
+    tops = list(rule(ctx)) if rule else []
     tops = (tops + [None] * ntop)[:ntop]
     for shape in tops:
         _blob(shape, None)
     _loss_weights(kind, p, ntop)
     _param_blocks(p)
+    if ctx.params and len(ctx.params) == learnable_blob_count(p):
+        params[layer.index] = ctx.params
     return tops
 
 
@@ -750,7 +802,7 @@ def _convolution(c: _Ctx, deconv: bool = False) -> list[Shape]:
         weight = (channels, _cdiv(num_output, group), *kernel)
     else:
         weight = (num_output, per_group, *kernel)
-    _weights(weight, F + "num_output")
+    _weights(c, weight, F + "num_output")
     if q.weight_filler.type == "bilinear":
         if len(weight) != 4:
             _fail(f"the bilinear filler needs a 4-D weight blob, not {_fmt(weight)}: its check "
@@ -761,7 +813,7 @@ def _convolution(c: _Ctx, deconv: bool = False) -> list[Shape]:
                   f"check \"blob->width() == blob->height()\" fails (Filter must be square)",
                   F + "weight_filler.type")
     if q.bias_term:
-        _weights((num_output,), F + "num_output", "bias")
+        _weights(c, (num_output,), F + "num_output", "bias")
     for i, other in enumerate(c.b[1:], 1):
         if _same_shapes(s, other) is False:
             _fail(f"{kind} bottoms must have one shape: bottom[0] {_fmt(s)} vs. bottom[{i}] "
@@ -1007,9 +1059,9 @@ def _inner_product(c: _Ctx) -> list[Shape]:
         return [(None,) * q.axis + (n,)] if q.axis >= 0 else [None]
     axis = _axis(s, q.axis, F + "axis")
     k = _count(s, axis)
-    _weights((k, n) if q.transpose else (n, k), F + "num_output")
+    _weights(c, (k, n) if q.transpose else (n, k), F + "num_output")
     if q.bias_term:
-        _weights((n,), F + "num_output", "bias")
+        _weights(c, (n,), F + "num_output", "bias")
     return [(*s[:axis], n)]
 
 
@@ -1450,7 +1502,7 @@ def _prelu(c: _Ctx) -> list[Shape]:
                   f"\"bottom[0]->num_axes() >= 2\" fails ({len(s)} vs. 2)", "bottom")
         channels = _legacy(s, 1, "bottom")
         if not c.p.prelu_param.channel_shared and channels == 0:
-            _weights((0,), "prelu_param", "slope")
+            _weights(c, (0,), "prelu_param", "slope")
     return [s]
 
 
@@ -1654,9 +1706,9 @@ def _recurrent(c: _Ctx) -> list[Shape]:
     if x is not None:
         _axis(x, 2, "bottom")  # the input transform is an InnerProduct from axis 2
         k = _count(x, 2)
-        _weights((h * (4 if lstm else 1), k), "recurrent_param.num_output")
+        _weights(c, (h * (4 if lstm else 1), k), "recurrent_param.num_output")
     if static and c.b[2] is not None:
-        _weights((h * (4 if lstm else 1), _count(c.b[2], 1)), "recurrent_param.num_output")
+        _weights(c, (h * (4 if lstm else 1), _count(c.b[2], 1)), "recurrent_param.num_output")
     state = (1, n, h)
     for j in range(recur):
         given = c.b[2 + int(static) + j]

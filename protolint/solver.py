@@ -134,7 +134,12 @@ class Solver:
 
     def train_views(self) -> list[PhaseNet]:
         """The training net(s) as Caffe instantiates them for this solver."""
-        return [view for use in self.uses if use.role == "train" and use.net is not None
+        return [view for _, view in self.views_for("train")]
+
+    def views_for(self, role: str) -> list[tuple[NetUse, PhaseNet]]:
+        """Each net of `role` ("train" or "test") the solver builds, with its use, in the
+        NetState Caffe builds it in."""
+        return [(use, view) for use in self.uses if use.role == role and use.net is not None
                 for view in use.net.views if view.state == use.state]
 
     def test_net_counts(self) -> tuple[int, bool | None]:

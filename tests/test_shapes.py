@@ -639,3 +639,23 @@ def test_set_up_checks_beyond_shapes(tmp_path):
     assert failed(run(tmp_path, conv)) == [("c", "convolution_param.kernel_size")]
     small = conv.replace("1024 dim: 1024", "512 dim: 512")
     assert failed(run(tmp_path, small)) == []
+
+
+def test_shared_params_must_agree(tmp_path):
+    """Net::AppendParam: a named param blob shared by a later layer keeps its shape (its
+    count with PERMISSIVE), and lr_mult/decay_mult written in both must be equal."""
+    def ip(name, bottom, spec, n=4):
+        return layer(name, "InnerProduct", bottom,
+                     body=f"param {{ name: \"w\" {spec} }} inner_product_param {{ num_output: {n} }}")
+    base = inp("a", 2, 10) + inp("b", 2, 12) + inp("c", 2, 5, 2)
+    assert failed(run(tmp_path, base + ip("ip1", "a", "") + ip("ip2", "b", ""))) == [
+        ("ip2", "param.name")]
+    assert failed(run(tmp_path, base + ip("ip1", "a", "") + ip("ip2", "a", ""))) == []
+    # PERMISSIVE compares counts only: a transposed (10, 4) against (4, 10)
+    transposed = ip("ip1", "a", "") + ip("ip3", "a", "MODE").replace(
+        "num_output: 4 }", "num_output: 4 transpose: true }")
+    assert failed(run(tmp_path, base + transposed.replace("MODE", ""))) == [("ip3", "param.name")]
+    permissive = transposed.replace("MODE", "share_mode: PERMISSIVE")
+    assert failed(run(tmp_path, base + permissive)) == []
+    lr = ip("ip1", "a", "lr_mult: 1") + ip("ip2", "a", "lr_mult: 2")
+    assert failed(run(tmp_path, base + lr)) == [("ip2", "param.lr_mult")]

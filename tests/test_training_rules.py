@@ -738,3 +738,44 @@ def test_pl133_nothing_to_judge_without_a_train_net_file(tmp_path):
     assert not only(lint_solver(tmp_path, far), "PL133")
     found = far.replace("absent.prototxt", "train_val.prototxt")
     assert only(lint_solver(tmp_path, found, **{"train_val.prototxt": SNAPSHOT_NET}), "PL133")
+
+
+# ------------------------------------------------------------- PL135 test-net-weights-differ
+
+def two_phase_net(train_side: int, test_side: int, test_output: int = 10) -> str:
+    def data(phase, side):
+        return (f'layer {{ name: "data" type: "Input" top: "data" top: "label" '
+                f'include {{ phase: {phase} }} input_param {{ shape {{ dim: 2 dim: 3 '
+                f'dim: {side} dim: {side} }} shape {{ dim: 2 }} }} }}\n')
+    fc = ('layer {{ name: "ip" type: "InnerProduct" bottom: "data" top: "ip" {inc} '
+          'inner_product_param {{ num_output: {n} weight_filler {{ type: "xavier" }} }} }}\n')
+    return (data("TRAIN", train_side) + data("TEST", test_side)
+            + fc.format(inc="include { phase: TRAIN }", n=10)
+            + fc.format(inc="include { phase: TEST }", n=test_output)
+            + 'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" }\n')
+
+
+TESTING = ('net: "net.prototxt"\ntest_iter: 1\ntest_interval: 100\nbase_lr: 0.01\n'
+           'lr_policy: "fixed"\nmomentum: 0.9\nmax_iter: 1000\n')
+
+
+def test_pl135_a_test_net_whose_weights_cannot_take_the_trained_ones(tmp_path):
+    [f] = only(lint_solver(tmp_path, TESTING, **{"net.prototxt": two_phase_net(32, 28)}),
+               "PL135")
+    assert "blob 0 is (10, 3072) in training but (10, 2352) in the test net" in f.message
+    assert "at iteration 0 (test_initialization)" in f.message
+    assert f.path.endswith("net.prototxt") and f.related  # two layers: both pointed at
+    later = TESTING + "test_initialization: false\n"
+    [f] = only(lint_solver(tmp_path, later), "PL135")
+    assert "at iteration 100" in f.message
+    [f] = only(lint_solver(tmp_path, TESTING, **{"net.prototxt": two_phase_net(28, 28, 5)}),
+               "PL135")
+    assert "(10, 2352) in training but (5, 2352)" in f.message
+
+
+def test_pl135_same_weights_or_no_test_is_silent(tmp_path):
+    assert not only(lint_solver(tmp_path, TESTING, **{"net.prototxt": two_phase_net(28, 28)}),
+                    "PL135")
+    never = TESTING.replace("test_interval: 100", "test_interval: 0")
+    assert not only(lint_solver(tmp_path, never, **{"net.prototxt": two_phase_net(32, 28)}),
+                    "PL135")
