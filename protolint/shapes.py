@@ -303,8 +303,12 @@ def _axis(shape: Shape, axis: int, field: str | None, what: str = "axis") -> int
         _fail(f"{what} {axis} is out of range for the {n}-D blob {_fmt(shape)}: "
               f"Caffe's check \"axis_index >= -num_axes()\" fails ({axis} vs. {-n})", field)
     if axis >= n:
+        unshaped = (" (a blob with no axes: an Input layer without `shape` leaves its tops "
+                    "so, and Caffe sets every layer up on them while building the net, "
+                    "before a caller can reshape them)" if n == 0 else "")
         _fail(f"{what} {axis} is out of range for the {n}-D blob {_fmt(shape)}: "
-              f"Caffe's check \"axis_index < num_axes()\" fails ({axis} vs. {n})", field)
+              f"Caffe's check \"axis_index < num_axes()\" fails ({axis} vs. {n}){unshaped}",
+              field)
     return axis + n if axis < 0 else axis
 
 
@@ -591,7 +595,9 @@ def _input(c: _Ctx) -> list[Shape]:
               f"num_shape == 1 || num_shape == num_top\" fails (Must specify 'shape' once, once "
               f"per top blob, or not at all)", "input_param.shape")
     if n == 0:
-        return [None] * c.ntop  # shaped at run time (Blob::Reshape from the caller)
+        # Left as Net::AppendTop made them, with no axes: a caller can reshape them only
+        # once the net is built, and building it sets every layer up on them first.
+        return [()] * c.ntop
     return [_blobshape(shapes[0 if n == 1 else i], "input_param.shape") for i in range(c.ntop)]
 
 

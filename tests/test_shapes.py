@@ -659,3 +659,14 @@ def test_shared_params_must_agree(tmp_path):
     assert failed(run(tmp_path, base + permissive)) == []
     lr = ip("ip1", "a", "lr_mult: 1") + ip("ip2", "a", "lr_mult: 2")
     assert failed(run(tmp_path, base + lr)) == [("ip2", "param.lr_mult")]
+
+
+def test_an_input_layer_without_shape_leaves_blobs_with_no_axes(tmp_path):
+    net = ('layer { name: "in" type: "Input" top: "x" }\n'
+           + layer("relu", "ReLU", "x") + layer("conv", "Convolution", "x",
+                                                body="convolution_param { num_output: 2 kernel_size: 3 }"))
+    shapes = run(tmp_path, net)
+    assert shapes.blobs()["x"] == () and shapes.blobs()["relu"] == ()
+    assert failed(shapes) == [("conv", "convolution_param.axis")]
+    assert "Input layer without `shape`" in shapes.failures[0].message
+    assert failed(run(tmp_path, net, inputs={"x": (1, 3, 8, 8)})) == []
