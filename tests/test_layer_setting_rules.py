@@ -208,3 +208,21 @@ def test_a_leveldb_name_declared_lmdb(tmp_path):
 ])
 def test_names_that_agree_or_say_nothing_are_silent(tmp_path, source, backend):
     assert "PL240" not in codes(lint_text(tmp_path, backend_layer(source, backend)))
+
+
+# ------------------------------------------------------------- PL242 input-shapes-missing
+
+@pytest.mark.parametrize("fields, fires", [
+    ('input: "a"\ninput: "b"\ninput_shape { dim: 1 }\n', "1 input_shape for 2 inputs"),
+    ('input: "a"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\n', "3 input_dim values"),
+    ('input: "a"\ninput: "b"\ninput_shape { dim: 1 }\ninput_shape { dim: 2 }\n', None),
+    ('input: "a"\n', None),  # a weights file's form: the upgrade drops the input
+])
+def test_legacy_inputs_need_a_shape_each(tmp_path, fields, fires):
+    text = fields + 'layer { name: "r" type: "ReLU" bottom: "a" top: "r" }\n'
+    found = of(lint_text(tmp_path, text), "PL242")
+    assert (found[0].message.startswith(fires) if fires else not found), found
+    if fires:  # at the first shape field
+        lines = text.splitlines()
+        assert found[0].line == 1 + next(i for i, line in enumerate(lines)
+                                         if line.startswith(("input_shape", "input_dim")))
