@@ -995,10 +995,11 @@ def _spp(c: _Ctx) -> list[Shape]:
         if size is not None and size <= 0:
             _fail(f"input {name} {size}: Caffe's check \"bottom_{name[0]}_ > 0\" fails "
                   f"(Input dimensions cannot be zero.)", "bottom")
-    levels = q.pyramid_height
+    levels = _i32(q.pyramid_height)  # SPPLayer keeps it in an int
     field = "spp_param.pyramid_height"
-    if levels == 0:
-        _fail("pyramid_height 0: SPP sets up a Split into no blobs, whose check "
+    if levels <= 0:
+        shown = f"{q.pyramid_height} (in Caffe's int: {levels})" if levels else "0"
+        _fail(f"pyramid_height {shown}: SPP sets up a Split into no blobs, whose check "
               "\"MinTopBlobs() <= top.size()\" fails (1 vs. 0)", field)
     if levels > 30:
         return [None]

@@ -292,6 +292,9 @@ def test_spp(tmp_path):
     small = inp("data", 1, 1, 1, 1) + layer("spp", "SPP", "data", body="spp_param { pyramid_height: 3 }")
     shapes = run(tmp_path, small)  # level 1: kernel 1 and pad 1
     assert failed(shapes) == [("spp", "spp_param.pyramid_height")]
+    for height in (0, 4294967295):  # the largest uint32 is -1 in SPPLayer's int
+        bad = net.replace("pyramid_height: 3", f"pyramid_height: {height}")
+        assert failed(run(tmp_path, bad)) == [("spp", "spp_param.pyramid_height")]
 
 
 # ---------------------------------------------------------------------------
