@@ -795,3 +795,25 @@ def test_pl302_an_empty_database(tmp_path):
     write_leveldb(tmp_path / "train_leveldb", [])
     f = one(lint(tmp_path, data_layer("train_leveldb", backend=None)), "PL302")
     assert "holds no records" in f.message
+
+
+def test_pl308_images_opencv_cannot_read_and_images_too_large_to_check(tmp_path, monkeypatch):
+    Image = pytest.importorskip("PIL.Image")
+    from protolint.data import imaging
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "a.gif")
+    write_png(tmp_path / "b.png")
+    (tmp_path / "list.txt").write_text("a.gif 0\nb.png 1\n")
+    f = one(lint(tmp_path, image_layer()), "PL308")
+    assert "a GIF file: OpenCV" in f.message
+    # Over Pillow's decompression-bomb limit but under OpenCV's: not checked, no error.
+    write_png(tmp_path / "big.png", size=(30, 30))
+    (tmp_path / "list.txt").write_text("big.png 0\nb.png 1\n")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    clear_cache()
+    assert not of(lint(tmp_path, image_layer()), "PL308")
+    # Over OpenCV's limit too: Caffe gets no image.
+    monkeypatch.setattr(imaging, "OPENCV_MAX_PIXELS", 500)
+    clear_cache()
+    f = one(lint(tmp_path, image_layer()), "PL308")
+    assert "30x30 pixels, more than OpenCV reads" in f.message

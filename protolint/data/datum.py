@@ -422,7 +422,11 @@ class DatumDecoder:
                 if not self.can_decode:
                     out.unchecked += 1
                     continue
-                img = imaging.decode(d.data, self.mode)
+                try:
+                    img = imaging.decode(d.data, self.mode)
+                except imaging.NotChecked:
+                    out.unchecked += 1
+                    continue
                 if isinstance(img, str):
                     out.undecodable.add(refs(row), reason=f"encoded image {img}")
                     continue

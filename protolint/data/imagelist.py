@@ -124,8 +124,13 @@ def read_image_list(list_path: Path, options: dict, resolve: Callable[[str], Pat
         elif not decoding:
             out.unchecked += 1
         else:
-            img = imaging.decode(str(found), mode, size)
-            if isinstance(img, str):
+            try:
+                img = imaging.decode(str(found), mode, size)
+            except imaging.NotChecked:
+                img = None
+            if img is None:  # too large to decode here
+                out.unchecked += 1
+            elif isinstance(img, str):
                 out.undecodable.add(ref, reason=img)
             else:
                 out.store("uint8")

@@ -63,14 +63,56 @@ def _array(im) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(2, 0, 1))
 
 
+# The formats OpenCV's imread and imdecode read, as Pillow names them (BMP, JPEG, JPEG
+# 2000, PNG, WebP, the PNM family, PFM, Sun raster, TIFF; MPO is a JPEG): an image Pillow
+# reads in any other format (GIF, ICO, TGA, PSD, ...) is no image to Caffe.
+OPENCV_FORMATS = frozenset("BMP DIB JPEG JPEG2000 MPO PNG WEBP PPM PFM SUN TIFF".split())
+
+# OpenCV refuses images of more pixels than this (CV_IO_MAX_IMAGE_PIXELS, 2^30).
+OPENCV_MAX_PIXELS = 1 << 30
+
+
+class NotChecked(Exception):
+    """An image Caffe may well read but that is not decoded here (too large for
+    Pillow's limit on this machine)."""
+
+
+def _open(data: bytes | str):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)) if isinstance(data, bytes) else Image.open(data)
+
+
+def _too_large(data: bytes | str) -> str:
+    """Past Pillow's decompression-bomb limit: an error only past OpenCV's own limit,
+    else an image left unchecked (raises NotChecked)."""
+    from PIL import Image
+
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # read the header only
+    try:
+        with _open(data) as im:
+            width, height = im.size
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    if width * height > OPENCV_MAX_PIXELS:
+        return (f"{width}x{height} pixels, more than OpenCV reads (2^30): Caffe gets no "
+                "image")
+    raise NotChecked(f"{width}x{height} pixels: too large to decode here")
+
+
 def decode(data: bytes | str, mode: str = NATIVE,
            size: tuple[int, int] | None = None) -> np.ndarray | str:
     """Decode an image file's bytes (or open the file at a path): (C, H, W) uint8, or a
-    string saying why Caffe could not use it. `size` is (width, height) to resize to."""
+    string saying why Caffe could not use it. `size` is (width, height) to resize to.
+    Raises NotChecked for an image too large to decode here."""
     from PIL import Image
 
     try:
-        with (Image.open(io.BytesIO(data)) if isinstance(data, bytes) else Image.open(data)) as im:
+        with _open(data) as im:
+            if im.format not in OPENCV_FORMATS:
+                return (f"a {im.format} file: OpenCV, which Caffe decodes with, reads no "
+                        f"{im.format} (GIF only from 4.11, and off by default), so Caffe "
+                        "gets no image")
             im.load()
             out = _convert(im, mode)
             if isinstance(out, str):
@@ -78,7 +120,7 @@ def decode(data: bytes | str, mode: str = NATIVE,
             if size is not None:
                 out = out.resize(size, Image.BILINEAR)
             return _array(out)
-    except Image.DecompressionBombError as exc:
-        return f"too large to decode here: {exc}"
+    except Image.DecompressionBombError:
+        return _too_large(data)
     except (OSError, ValueError, SyntaxError) as exc:
         return f"cannot be decoded as an image ({exc})"
