@@ -159,10 +159,19 @@ def _inspect_data(project: Project, options: Options) -> None:
         # What the data holds also tells the shapes the files cannot (an LMDB's channels,
         # an HDF5 dataset's rows): shape inference then judges the net with them.
         for report in reports:
+            values = report.records.values if report.records is not None else None
             for use in report.uses:
                 found = top_shapes(report, use)
                 if found:
                     net.data_shapes[use.layer.index] = [found.get(t) for t in use.layer.param.top]
+                if values is not None and values.dtype == "float32" and use.layer.type == "Data":
+                    # float_data holds any value: the records read bound it, when all were
+                    # read and all are finite; the ranges otherwise assume pixels.
+                    known = (not report.records.sampled and not values.nonfinite
+                             and values.channels)
+                    net.data_ranges[use.layer.index] = (
+                        (min(c.min for c in values.channels), max(c.max for c in values.channels))
+                        if known else None)
 
 
 def worst(findings: list[Finding]) -> Severity | None:

@@ -124,6 +124,9 @@ class Net:
         self.solver_pretrained = False  # a solver that trains it loads `weights` first
         self.data_reports = None  # what its data sources hold (protolint.data), with --data
         self.data_shapes: dict[int, list] = {}  # layer index -> its tops' shapes, from the data
+        # layer index -> (low, high) of a Data layer's float_data records as read, or None
+        # when they are not bounded by what was read (a sample, NaN or inf among them)
+        self.data_ranges: dict[int, tuple[float, float] | None] = {}
 
     def location(self) -> Location:
         return Location(self.doc, self.root.start, self.root.start + 1)

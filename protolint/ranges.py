@@ -329,8 +329,14 @@ def _swish(layer, ins, view):
 
 
 def _data(layer, ins, view):
+    """Pixels, [0, 255], as a Datum's bytes or a decoded image hold them; a Data source
+    --data found to hold float_data gives its own bounds (or none)."""
     tops = len(layer.param.top)
-    return [_transformed(layer, PIXELS)] + [UNBOUNDED] * (tops - 1)
+    source = PIXELS
+    if layer.index in view.net.data_ranges:
+        found = view.net.data_ranges[layer.index]
+        source = UNBOUNDED if found is None else Interval(*found)
+    return [_transformed(layer, source)] + [UNBOUNDED] * (tops - 1)
 
 
 def _constant(value: Interval) -> Callable:

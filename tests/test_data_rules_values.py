@@ -793,3 +793,15 @@ def test_pl312_a_few_sampled_labels_are_no_verdict(tmp_path):
     pixel_lmdb(tmp_path / "one_lmdb", [3] * 200)
     clear_cache()
     assert "PL312" in codes(lint(tmp_path, data_net("one_lmdb", classes=5), data_sample=40))
+
+
+def test_float_data_read_with_data_bounds_the_value_ranges(tmp_path):
+    """Without --data a Data layer is taken to hold pixels, [0, 255]; float_data records
+    read in full give their own bounds, which the numerics rules then judge."""
+    arrays = [np.linspace(-1, 1, 16, dtype=np.float32) for _ in range(6)]
+    float_lmdb(tmp_path / "train_lmdb", arrays)
+    net = data_net(extra='layer { name: "sq" type: "Power" bottom: "data" top: "sq" '
+                         'power_param { power: 0.5 } }\n')
+    assert "PL228" not in codes(lint_text(tmp_path, net))
+    [f] = [f for f in lint(tmp_path, net) if f.code == "PL228"]
+    assert "whose range is [-1, 1]" in f.message
