@@ -7,8 +7,9 @@ Rules use it to prove an operation safe (Log of a range above 0) or not.
 
 Sources: image data is bytes, [0, 255], then `transform_param` subtracts the mean and
 multiplies by `scale` (DataTransformer); the Data layer is taken to hold bytes too (the
-Datum `data` field that convert_imageset writes; records with `float_data` are not
-bounded by this). DummyData follows its fillers. Everything learned (convolution,
+Datum `data` field that convert_imageset writes), unless `--data` read the source and
+found `float_data` records: then what was read bounds them (nothing does, for a sample).
+WindowData scales by its own window_data_param.scale. DummyData follows its fillers. Everything learned (convolution,
 inner product, scale, bias, batch normalisation) is unbounded: the weights can be
 anything. Unknown layer types output unbounded values.
 
