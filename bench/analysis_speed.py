@@ -4,7 +4,7 @@ chains of 1,600 and 16,000 layers, measured in one run.
 Prints the seconds for each size and their ratio; the target is <= 11 (linear: ten times
 the layers, at most eleven times the time). Parsing is left out (bench/parse_speed.py
 measures it). The phase views are built inside the timed part. Each size gets the best
-of five runs, the two sizes alternating, after a garbage collection. Run:
+of nine runs, the two sizes alternating, after a garbage collection. Run:
 python bench/analysis_speed.py
 """
 
@@ -56,7 +56,7 @@ def main() -> None:
         small, large = Path(scratch, "small.prototxt"), Path(scratch, "large.prototxt")
         small.write_text(generated_net(1_600))
         large.write_text(generated_net(16_000))
-        t_small, t_large = best_of_both(small, large, 5)
+        t_small, t_large = best_of_both(small, large, 9)
     print(f"net analysis, 1,600 layers   {t_small * 1000:8.1f} ms")
     print(f"net analysis, 16,000 layers  {t_large * 1000:8.1f} ms")
     print(f"ratio 16,000 / 1,600         {t_large / t_small:8.2f}  (target <= 11: linear)")

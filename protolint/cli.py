@@ -450,7 +450,7 @@ def shapes(net, phase, input_shape, fmt) -> None:
     else:
         for layer in view.layers:
             tops = ", ".join(f"{name} {_shown(result.top(layer, i))}"
-                             for i, name in enumerate(layer.param.top))
+                             for i, name in enumerate(layer.tops))
             click.echo(f"{layer.name} ({layer.type})" + (f" -> {tops}" if tops else ""))
         for failure in result.failures:
             line, column = failure.layer.location(failure.field).begin

@@ -187,7 +187,7 @@ def domain_findings(net, severity: Severity):
     for view in net.views:
         for layer in view.layers:
             analyse = _ANALYSES.get(layer.type)
-            if analyse is None or layer.problems or not layer.param.bottom:
+            if analyse is None or layer.problems or not layer.bottoms:
                 continue
             found = analyse(view, layer)
             if found is not None:

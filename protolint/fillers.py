@@ -9,7 +9,6 @@ way; PL232 checks filler types against GetFiller's list.
 
 from __future__ import annotations
 
-from protolint.layers import blob_multipliers
 
 # Layer types whose first learnable blob is a weight matrix filled by `weight_filler`,
 # and the parameter message that holds it.
@@ -35,7 +34,7 @@ def weight_filler(layer):
 
 def weight_lr(layer) -> float:
     """The lr_mult of the layer's first learnable blob (its weights), 0 without one."""
-    mults = blob_multipliers(layer.param)
+    mults = layer.multipliers
     return mults[0][0] if mults else 0.0
 
 

@@ -99,7 +99,7 @@ def matrix_of(net, layer):
     """(where the matrix is named, what to call it, Analysis) for an InfogainLoss layer
     whose matrix is a readable K x K file (infogain_loss_param.source), else None."""
     param = layer.param.infogain_loss_param
-    if len(layer.param.bottom) >= 3 or not param.HasField("source"):
+    if len(layer.bottoms) >= 3 or not param.HasField("source"):
         return None
     path = net.resolve(param.source)
     found = analyse(read_matrix(path)) if path is not None else None
@@ -112,7 +112,7 @@ def constant_matrix(view, layer) -> tuple[float, object] | None:
     """(value, producer) when the matrix is a third bottom holding one value throughout
     (a DummyData constant, say), as the range analysis sees it; None when the bottom is
     opaque (its values come from outside the file) or not one constant."""
-    if len(layer.param.bottom) < 3:
+    if len(layer.bottoms) < 3:
         return None
     if view.ranges.opaque(layer, 2):
         return None

@@ -59,7 +59,7 @@ def learnable_params(layers) -> list[tuple[float, float, object]]:
     out: list[list] = []
     for layer in layers:
         specs = list(layer.param.param)
-        for i, (lr_mult, decay_mult) in enumerate(blob_multipliers(layer.param)):
+        for i, (lr_mult, decay_mult) in enumerate(layer.multipliers):
             spec = specs[i] if i < len(specs) else None
             name = spec.name if spec is not None else ""
             if name and name in owners:

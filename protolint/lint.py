@@ -163,7 +163,7 @@ def _inspect_data(project: Project, options: Options) -> None:
             for use in report.uses:
                 found = top_shapes(report, use)
                 if found:
-                    net.data_shapes[use.layer.index] = [found.get(t) for t in use.layer.param.top]
+                    net.data_shapes[use.layer.index] = [found.get(t) for t in use.layer.tops]
                 if values is not None and values.dtype == "float32" and use.layer.type == "Data":
                     # float_data holds any value: the records read bound it, when all were
                     # read and all are finite; the ranges otherwise assume pixels.

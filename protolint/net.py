@@ -8,6 +8,7 @@ flows back to.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,7 +32,8 @@ PHASE_NAMES = {TRAIN: "TRAIN", TEST: "TEST"}
 class Layer:
     """One layer of the (upgraded) net and the block of text it came from."""
 
-    __slots__ = ("net", "index", "param", "node", "name", "type")
+    __slots__ = ("net", "index", "param", "node", "name", "type", "bottoms", "tops",
+                 "_multipliers")
 
     def __init__(self, net: Net, index: int, param, node: Message | None):
         self.net = net
@@ -41,10 +43,21 @@ class Layer:
         # Read once: every rule asks, and each protobuf field read builds a new string.
         self.name: str = param.name
         self.type: str = param.type
+        self.bottoms: tuple[str, ...] = tuple(param.bottom)
+        self.tops: tuple[str, ...] = tuple(param.top)
+        self._multipliers: list[tuple[float, float]] | None = None
+
+    @property
+    def multipliers(self) -> list[tuple[float, float]]:
+        """(lr_mult, decay_mult) of each learnable blob (layers.blob_multipliers), worked
+        out once: several rules walk every layer's."""
+        if self._multipliers is None:
+            self._multipliers = blob_multipliers(self.param)
+        return self._multipliers
 
     def bottom_name(self, index: int) -> str:
         """The name of bottom `index`, "?" when the layer has no such bottom."""
-        names = self.param.bottom
+        names = self.bottoms
         return names[index] if index < len(names) else "?"
 
     def phases_note(self, views) -> str:
@@ -61,7 +74,7 @@ class Layer:
         values, a template placeholder): what the layer does is then not BVLC's to say."""
         if self.node is None:
             return []
-        return [p for p in self.net.doc.problems if self.node.start <= p.start < self.node.end]
+        return self.net.problems_in.get((self.node.start, self.node.end), [])
 
     def location(self, path: str | None = None, index: int = 0) -> Location:
         """Where a field of this layer is written (`pooling_param.stride`; `index` picks
@@ -124,12 +137,34 @@ class Net:
         self.solver_pretrained = False  # a solver that trains it loads `weights` first
         self.data_reports = None  # what its data sources hold (protolint.data), with --data
         self.data_shapes: dict[int, list] = {}  # layer index -> its tops' shapes, from the data
+        self._shared: dict[tuple, object] = {}  # see shared()
         # layer index -> (low, high) of a Data layer's float_data records as read, or None
         # when they are not bounded by what was read (a sample, NaN or inf among them)
         self.data_ranges: dict[int, tuple[float, float] | None] = {}
 
     def location(self) -> Location:
         return Location(self.doc, self.root.start, self.root.start + 1)
+
+    def shared(self, key: tuple, compute: Callable[[], object]):
+        """What `compute` answers for `key`, computed once for every phase view that asks
+        with the same key: facts of the graph alone (shapes, clashing tops) are the same
+        in views holding the same layers, as TRAIN and TEST of most nets do."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
+
+    @cached_property
+    def problems_in(self) -> dict[tuple[int, int], list]:
+        """The file's parse problems by the layer block (start, end) holding them, sorted
+        out once: every rule asks each layer, and a fork's file can have thousands."""
+        spans = sorted({(l.node.start, l.node.end) for l in self.layers if l.node is not None})
+        starts = [start for start, _ in spans]
+        found: dict[tuple[int, int], list] = {}
+        for problem in self.doc.problems:
+            i = bisect_right(starts, problem.start) - 1
+            if i >= 0 and problem.start < spans[i][1]:
+                found.setdefault(spans[i], []).append(problem)
+        return found
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -204,9 +239,9 @@ def layer_included(layer_param, state) -> bool:
     return not any(rule_matches(state, r) for r in layer_param.exclude)
 
 
-def is_loss(layer_param) -> bool:
+def is_loss(layer: Layer) -> bool:
     """Loss layers by Caffe's convention: a type ending in Loss, or any loss_weight ≠ 0."""
-    return layer_param.type.endswith("Loss") or any(w != 0 for w in layer_param.loss_weight)
+    return layer.type.endswith("Loss") or any(w != 0 for w in layer.param.loss_weight)
 
 
 class Edge(NamedTuple):
@@ -230,13 +265,13 @@ class PhaseNet:
         self._readers: dict[tuple[int, int], list[Edge]] = {}
         latest: dict[str, Edge] = {}
         for layer in self.layers:
-            for b, blob in enumerate(layer.param.bottom):
+            for b, blob in enumerate(layer.bottoms):
                 edge = latest.get(blob)
                 self._source[(layer.index, b)] = edge
                 if edge is not None:
                     self._readers.setdefault((edge.layer.index, edge.slot), []).append(
                         Edge(layer, b))
-            for t, blob in enumerate(layer.param.top):
+            for t, blob in enumerate(layer.tops):
                 latest[blob] = Edge(layer, t)
         self.outputs = latest
 
@@ -262,10 +297,18 @@ class PhaseNet:
 
     @cached_property
     def shapes(self):
-        """Blob shapes and the shape CHECKs Caffe fails in this view (shapes.py)."""
+        """Blob shapes and the shape CHECKs Caffe fails in this view (shapes.py). Views
+        holding the same layers get the same shapes (nothing in a Reshape depends on the
+        phase), so they share one inference: TRAIN and TEST of most nets."""
         from protolint.shapes import infer
 
-        return infer(self, self.net.input_shapes)
+        return self.net.shared(("shapes", self.layer_key),
+                               lambda: infer(self, self.net.input_shapes))
+
+    @cached_property
+    def layer_key(self) -> tuple[int, ...]:
+        """Which layers this view holds: views with the same key have the same graph."""
+        return tuple(layer.index for layer in self.layers)
 
     @cached_property
     def ranges(self):
@@ -288,7 +331,7 @@ class PhaseNet:
 
     @cached_property
     def has_loss(self) -> bool:
-        return any(is_loss(l.param) for l in self.layers)
+        return any(is_loss(l) for l in self.layers)
 
     def source(self, layer: Layer, bottom: int) -> Edge | None:
         """The producer of `layer`'s bottom `bottom`, or None (an input or unknown blob)."""
@@ -300,7 +343,7 @@ class PhaseNet:
         edge = self.source(layer, bottom)
         seen = set()
         while edge is not None and edge.layer.type in VALUE_KEEPING \
-                and edge.layer.index not in seen and edge.layer.param.bottom:
+                and edge.layer.index not in seen and edge.layer.bottoms:
             seen.add(edge.layer.index)
             edge = self.source(edge.layer, 0)
         return None if edge is None else edge.layer
@@ -315,17 +358,19 @@ class PhaseNet:
     def clashes(self) -> list[Clash]:
         """Every top Net::AppendTop rejects in this view (after InsertSplits renamed shared
         bottoms), in order (PL214 reports them)."""
+        return self.net.shared(("clashes", self.layer_key), self._clashes)
+
+    def _clashes(self) -> list[Clash]:
         inputs = self.net.inputs
         source, count, order, weighted = self._split_counts(inputs)
         by_index = {l.index: l for l in self.layers}
         produced: dict[str, object] = {name: None for name in inputs}
         out = []
         for layer in self.layers:
-            p = layer.param
-            for t, blob in enumerate(p.top):
+            for t, blob in enumerate(layer.tops):
                 if not layer.type:
                     pass  # an unknown V0 type: Caffe's upgrade aborts before (PL00x)
-                elif t < len(p.bottom) and p.bottom[t] == blob:
+                elif t < len(layer.bottoms) and layer.bottoms[t] == blob:
                     key = source.get((layer.index, t))
                     if key is not None and count.get(key, 0) > 1:
                         readers = [by_index[i] for i, _ in order[key] if i != layer.index]
@@ -345,7 +390,7 @@ class PhaseNet:
                                          " and ".join(also), split))
                 elif blob in produced:
                     earlier = produced[blob]
-                    if blob in p.bottom:
+                    if blob in layer.bottoms:
                         kind = "index"
                     elif earlier is layer:
                         kind = "self"
@@ -368,17 +413,17 @@ class PhaseNet:
         weighted: set[tuple[int, int]] = set()
         for layer in self.layers:
             p = layer.param
-            for b, blob in enumerate(p.bottom):
+            for b, blob in enumerate(layer.bottoms):
                 key = last.get(blob)
                 if key is None:
                     continue  # an unknown bottom: PL213
                 source[(layer.index, b)] = key
                 count[key] = count.get(key, 0) + 1
                 order.setdefault(key, []).append((layer.index, b))
-            for t, blob in enumerate(p.top):
+            for t, blob in enumerate(layer.tops):
                 last[blob] = (layer.index, t)
-            for t in range(min(len(p.loss_weight), len(p.top))):
-                key = last[p.top[t]]
+            for t in range(min(len(p.loss_weight), len(layer.tops))):
+                key = last[layer.tops[t]]
                 if p.loss_weight[t]:
                     count[key] = count.get(key, 0) + 1
                     weighted.add(key)
@@ -394,10 +439,9 @@ class PhaseNet:
         top 0 is named like its bottom 0, that blob exists (an earlier top or a net input:
         else Caffe aborts on the unknown bottom first, PL213), and InsertSplits leaves it
         in place (else AppendTop aborts first, PL214)."""
-        p = layer.param
-        if not p.bottom or not p.top or p.top[0] != p.bottom[0]:
+        if not layer.bottoms or not layer.tops or layer.tops[0] != layer.bottoms[0]:
             return False
-        if self.source(layer, 0) is None and p.bottom[0] not in self.net.inputs:
+        if self.source(layer, 0) is None and layer.bottoms[0] not in self.net.inputs:
             return False
         return (layer.index, 0) not in self._broken_in_place
 
@@ -413,9 +457,9 @@ class PhaseNet:
         if src.index in memo:
             return memo[src.index]
         memo[src.index] = False
-        learns = any(lr != 0 for lr, _ in blob_multipliers(src.param))
+        learns = any(lr != 0 for lr, _ in src.multipliers)
         result = learns or any(self.needs_gradient(src, i, memo)
-                               for i in range(len(src.param.bottom)))
+                               for i in range(len(src.bottoms)))
         memo[src.index] = result
         return result
 

@@ -97,7 +97,7 @@ def axis_windows(size: int, out: int, k: int, s: int, p: int) -> Axis:
 def windows(view, layer) -> Windows | None:
     """The windows of a (non-global) MAX or AVE Pooling layer in this view, or None when
     the input's or output's height and width are not known (or the layer is not one)."""
-    if layer.type != "Pooling" or layer.problems or not layer.param.bottom:
+    if layer.type != "Pooling" or layer.problems or not layer.bottoms:
         return None
     q = layer.param.pooling_param
     if q.global_pooling or q.pool not in (MAX, AVE):

@@ -255,7 +255,7 @@ def _pooling(layer, ins, view):
     # there, AVE 0 or NaN (NaN is not a value an interval can hold: PL208 reports it).
     if p.pool == p.MAX:
         out = x.hull(Interval(-FLT_MAX, -FLT_MAX)) if may_leave_empty_windows(p) else x
-        return [out] + [UNBOUNDED] * (len(layer.param.top) - 1)
+        return [out] + [UNBOUNDED] * (len(layer.tops) - 1)
     if p.pool == p.STOCHASTIC:
         # Sampling in proportion to the values, and at TEST sum(x^2) / sum(x), assume
         # x >= 0 (pooling_layer.cu): then every output lies in [0, max x]; a negative
@@ -283,11 +283,11 @@ def _eltwise(layer, ins, view):
 
 def _same(layer, ins, view):
     """Layers that move values around without changing them."""
-    return [ins[0]] * max(len(layer.param.top), 1)
+    return [ins[0]] * max(len(layer.tops), 1)
 
 
 def _hull_of_inputs(layer, ins, view):
-    return [ins[0].hull(*ins[1:])] * max(len(layer.param.top), 1)
+    return [ins[0].hull(*ins[1:])] * max(len(layer.tops), 1)
 
 
 def _with_zero(layer, ins, view):
@@ -332,7 +332,7 @@ def _swish(layer, ins, view):
 def _data(layer, ins, view):
     """Pixels, [0, 255], as a Datum's bytes or a decoded image hold them; a Data source
     --data found to hold float_data gives its own bounds (or none)."""
-    tops = len(layer.param.top)
+    tops = len(layer.tops)
     source = PIXELS
     if layer.index in view.net.data_ranges:
         found = view.net.data_ranges[layer.index]
@@ -341,7 +341,7 @@ def _data(layer, ins, view):
 
 
 def _constant(value: Interval) -> Callable:
-    return lambda layer, ins, view: [value] * max(len(layer.param.top), 1)
+    return lambda layer, ins, view: [value] * max(len(layer.tops), 1)
 
 
 _TRANSFER: dict[str, Callable] = {
@@ -378,7 +378,7 @@ _TRANSFER: dict[str, Callable] = {
     "Data": _data,
     "ImageData": _data,
     "WindowData": _data,
-    "DummyData": lambda layer, ins, view: _dummy(layer, len(layer.param.top)),
+    "DummyData": lambda layer, ins, view: _dummy(layer, len(layer.tops)),
     "LSTM": _constant(Interval(-1.0, 1.0)),  # h = o * tanh(c)
     "RNN": _constant(Interval(-1.0, 1.0)),  # o = tanh(W_ho h + b_o)
 }
@@ -413,13 +413,13 @@ class Ranges:
         self._tops: dict[tuple[int, int], Interval] = {}
         self._opaque: set[int] = set()  # layer indices
         for layer in view.layers:
-            nbottom = len(layer.param.bottom)
+            nbottom = len(layer.bottoms)
             ins = [self.bottom(layer, i) for i in range(nbottom)]
             transfer = _TRANSFER.get(layer.type)
             # A layer missing its bottoms is a graph error reported elsewhere.
             usable = transfer is not None and (ins or layer.type in _SOURCES)
             outs = transfer(layer, ins, view) if usable else []
-            for t in range(len(layer.param.top)):
+            for t in range(len(layer.tops)):
                 self._tops[(layer.index, t)] = outs[t] if t < len(outs) else UNBOUNDED
             if (layer.type in _OPAQUE or layer.type not in BVLC_LAYER_TYPES or layer.problems
                     or layer.type in _DERIVED
@@ -448,7 +448,7 @@ class Ranges:
     def not_probabilities(self, layer: Layer, index: int) -> tuple[Layer, Interval] | None:
         """(producer, range) when `layer`'s bottom `index` can hold values outside [0, 1]
         that the net itself computes (raw scores, not probabilities), else None."""
-        if index >= len(layer.param.bottom) or self.opaque(layer, index):
+        if index >= len(layer.bottoms) or self.opaque(layer, index):
             return None
         interval = self.bottom(layer, index)
         if UNIT.low <= interval.low and interval.high <= UNIT.high:
@@ -490,7 +490,7 @@ class Ranges:
     def _zeros_made(self, src: Layer, slot: int) -> tuple[str | None, range]:
         """Whether `src` itself puts exact zeros in its top `slot` (why), else which of
         its bottoms' zeros it passes on."""
-        if src.type == "ReLU" and src.param.relu_param.negative_slope == 0 and src.param.bottom:
+        if src.type == "ReLU" and src.param.relu_param.negative_slope == 0 and src.bottoms:
             below = self.bottom(src, 0)
             if below.low < 0:
                 return (f"ReLU '{src.name}' outputs exactly 0 wherever its input is <= 0 "
@@ -505,7 +505,7 @@ class Ranges:
                 return (f"Dropout '{src.name}' sets a fraction {ratio:g} of its outputs to "
                         "exactly 0 in TRAIN"), range(0)
         if src.type in ZERO_KEEPING:
-            return None, range(len(src.param.bottom))
+            return None, range(len(src.bottoms))
         return None, range(0)
 
 

@@ -91,12 +91,12 @@ class Shapes:
     def bottom(self, layer: Layer, index: int) -> Shape:
         """The shape of the blob `layer` reads at bottom `index`: the top of the layer that
         last wrote that name before it, or a net input; None if unknown or undefined."""
-        if not 0 <= index < len(layer.param.bottom):
+        if not 0 <= index < len(layer.bottoms):
             return None
         edge = self.view.source(layer, index)
         if edge is not None:
             return self.top(edge.layer, edge.slot)
-        return self._inputs.get(layer.param.bottom[index])
+        return self._inputs.get(layer.bottoms[index])
 
     def blobs(self) -> dict[str, Shape]:
         """The final shape of every blob name (the last layer writing a name decides it),
@@ -104,7 +104,7 @@ class Shapes:
         out = dict(self._inputs)
         for layer in self.view.layers:
             tops = self._tops.get(layer.index, [])
-            names = list(layer.param.top)
+            names = layer.tops
             for i, shape in enumerate(tops):
                 out[names[i] if i < len(names) else AUTOMATIC] = shape
         return out
@@ -115,8 +115,8 @@ def takes_input_shape(net, name: str) -> bool:
     of a data-source layer (or of any layer without bottoms)."""
     if name in net.inputs:
         return True
-    return any(name in layer.param.top for layer in net.layers
-               if layer.type in DATA_SOURCES or not layer.param.bottom)
+    return any(name in layer.tops for layer in net.layers
+               if layer.type in DATA_SOURCES or not layer.bottoms)
 
 
 def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> Shapes:
@@ -128,7 +128,7 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
     net_inputs = _net_inputs(view.net, given)
     shapes = Shapes(view, {}, net_inputs, [])
     for layer in view.layers:
-        bottoms = [shapes.bottom(layer, i) for i in range(len(layer.param.bottom))]
+        bottoms = [shapes.bottom(layer, i) for i in range(len(layer.bottoms))]
         ntop = _top_count(layer.param)
         try:
             tops = _setup(layer, bottoms, ntop, shapes.params)
@@ -141,8 +141,8 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
         for i, shape in enumerate(from_data[:ntop]):
             if shape is not None:
                 tops[i] = shape
-        if given and (layer.type in DATA_SOURCES or not layer.param.bottom):
-            for i, name in enumerate(layer.param.top):
+        if given and (layer.type in DATA_SOURCES or not layer.bottoms):
+            for i, name in enumerate(layer.tops):
                 if name in given:
                     tops[i] = given[name]
         shapes._tops[layer.index] = tops

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from conftest import codes, lint_text
+from protolint.net import Layer
 from protolint.checks import PL122
 from protolint.findings import Severity
 from protolint.schedule import f32
@@ -271,11 +272,7 @@ def test_learnable_params_resolves_sharing():
         param1='param { name: "w" lr_mult: 0 } param { lr_mult: 2 decay_mult: 0 }',
         param2='param { name: "w" decay_mult: 7 }'), caffe_pb2().NetParameter())
 
-    class FakeLayer:
-        def __init__(self, lp):
-            self.param, self.name = lp, lp.name
-
-    layers = [FakeLayer(lp) for lp in param.layer]
+    layers = [Layer(None, i, lp, None) for i, lp in enumerate(param.layer)]
     got = [(lr, dm, layer.name) for lr, dm, layer in learnable_params(layers)]
     # fc1's shared weights: its lr_mult 0, and fc2's decay_mult (fc1 left it unset);
     # fc1's bias; fc2's only blob is the shared one and adds nothing.

@@ -17,7 +17,7 @@ def _after_softmax(view, layer):
         return None
     return Report(
         layer.location("bottom"),
-        f"InfogainLoss '{layer.name}' is fed '{layer.param.bottom[0]}', the output "
+        f"InfogainLoss '{layer.name}' is fed '{layer.bottoms[0]}', the output "
         f"of Softmax '{softmax.name}'{_via(view, layer, softmax)}: BVLC Caffe's InfogainLoss (since 1.0) runs its "
         "own softmax on its first input, so the probabilities are squashed twice and "
         "the loss barely responds to the scores",
@@ -45,7 +45,7 @@ def _on_scores(view, layer):
     producer, interval = found
     return Report(
         layer.location("bottom"),
-        f"InfogainLoss '{layer.name}' is fed '{layer.param.bottom[0]}' (from "
+        f"InfogainLoss '{layer.name}' is fed '{layer.bottoms[0]}' (from "
         f"{producer.type} '{producer.name}', values in {interval}), but the configured "
         "Caffe (infogain-input = \"probabilities\": before 1.0) takes the log of its "
         "first input directly: inputs above 1 make log(p) > 0, so the loss goes negative "
@@ -62,7 +62,7 @@ def check(net):
     wrong = _on_scores if net.doc.config.infogain_input == "probabilities" else _after_softmax
     for view in net.views:
         for layer in view.layers:
-            if layer.type != "InfogainLoss" or not layer.param.bottom:
+            if layer.type != "InfogainLoss" or not layer.bottoms:
                 continue
             report = wrong(view, layer)
             if report is not None:

@@ -39,7 +39,7 @@ def _unloadable(layer, source: str, matrix) -> Report | None:
 def check(net):
     for view in net.views:
         for layer in view.layers:
-            if layer.type != "InfogainLoss" or len(layer.param.bottom) >= 3:
+            if layer.type != "InfogainLoss" or len(layer.bottoms) >= 3:
                 continue
             param = layer.param.infogain_loss_param
             if not param.HasField("source"):

@@ -28,7 +28,7 @@ def _why_not_input(net, blob: str) -> str:
 
 
 def _producers(layers, blob: str):
-    return [l for l in layers if blob in l.param.top]
+    return [l for l in layers if blob in l.tops]
 
 
 def _unknown(net):
@@ -39,7 +39,7 @@ def _unknown(net):
     found: dict[tuple[int, int], list] = {}
     checked = []
     for view in net.views:
-        if not net.param.input and not any(not l.param.bottom and l.param.top
+        if not net.param.input and not any(not l.bottoms and l.tops
                                            for l in view.layers):
             continue  # no data at all: a state this file is not built in (a train-only
             # file's TEST, a stage a solver selects), where every bottom is unknown
@@ -48,10 +48,10 @@ def _unknown(net):
         checked.append(view)
         produced = set(inputs)
         for layer in view.layers:
-            for b, blob in enumerate(layer.param.bottom):
+            for b, blob in enumerate(layer.bottoms):
                 if blob not in produced:
                     found.setdefault((layer.index, b), []).append(view)
-            produced.update(layer.param.top)
+            produced.update(layer.tops)
     return found, checked
 
 
@@ -63,11 +63,11 @@ def check(net):
     if net.format == "v0":
         return  # V0 nets have no phase rules; their upgrade aborts on this (PL00x)
     by_index = {l.index: l for l in net.layers}
-    all_tops = sorted({t for l in net.layers for t in l.param.top})
+    all_tops = sorted({t for l in net.layers for t in l.tops})
     unknown, checked = _unknown(net)
     for (index, b), views in unknown.items():
         layer = by_index[index]
-        blob = layer.param.bottom[b]
+        blob = layer.bottoms[b]
         where = _phases(views)
         reason = ""
         later = [l for l in _producers(views[0].layers, blob) if l.index > index]

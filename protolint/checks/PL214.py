@@ -55,7 +55,7 @@ def check(net):
         where = ", ".join(dict.fromkeys(phases[key]))
         related = ()
         if c.kind in ("twice", "index") and c.other is not None and c.other is not c.layer:
-            first_top = list(c.other.param.top).index(c.layer.param.top[c.top])
+            first_top = list(c.other.tops).index(c.layer.tops[c.top])
             related = ((c.other.location("top", first_top), "produced here first"),)
         yield Report(
             c.layer.location("top", c.top),

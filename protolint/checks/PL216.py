@@ -24,7 +24,7 @@ def check(net):
     found = net.per_layer(lambda view, layer: layer.type in REJECTS and view.in_place(layer))
     for layer, hits in found:
         names = [view.phase_name for view, _ in hits]
-        blob = layer.param.top[0]
+        blob = layer.tops[0]
         yield Report(
             layer.location("top"),
             f"{layer.type} '{layer.name}' computes in place ('{blob}' -> '{blob}', "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from protolint.findings import Report, Severity
-from protolint.layers import blob_multipliers, loss_weights
+from protolint.layers import loss_weights
 
 CODE = "PL217"
 NAME = "in-place-corrupts-gradient"
@@ -108,14 +108,14 @@ def _gradient_flows(view, net) -> set[int]:
                 if len(p.propagate_down) == len(p.bottom):
                     flag = bool(p.propagate_down[0])
                 bottom_need[layer.index] = flag or bool(net.param.force_backward)
-        need |= any(lr != 0 for lr, _ in blob_multipliers(p))
+        need |= any(lr != 0 for lr, _ in layer.multipliers)
         for t in range(len(p.top)):
             blob_need[(layer.index, t)] = need
     reaches_loss: set[int] = set()
     for layer in reversed(view.layers):
         if any(w != 0 for w in loss_weights(layer.param)) or any(
                 r.layer.index in reaches_loss
-                for t in range(len(layer.param.top)) for r in view.readers(layer, t)):
+                for t in range(len(layer.tops)) for r in view.readers(layer, t)):
             reaches_loss.add(layer.index)
     return {i for i in reaches_loss if bottom_need.get(i)}
 
@@ -134,7 +134,7 @@ def check(net):
 
     for layer, hits in net.per_layer(judge):
         names = [view.phase_name for view, _ in hits]
-        blob = layer.param.top[0]
+        blob = layer.tops[0]
         yield Report(
             layer.location("top"),
             f"{layer.type} '{layer.name}' computes in place on '{blob}' "

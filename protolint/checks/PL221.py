@@ -85,7 +85,7 @@ def _file_reports(layer, where, name, a: Analysis, dialect: str):
 
 def _constant_reports(view, layer, value, producer, dialect: str):
     where = layer.location("bottom", 2)
-    name = f"the infogain matrix '{layer.param.bottom[2]}' ({producer.type} '{producer.name}')"
+    name = f"the infogain matrix '{layer.bottoms[2]}' ({producer.type} '{producer.name}')"
     found = class_count(view, layer, layer.param.infogain_loss_param.axis)
     k = found.k if found else None
     if math.isnan(value) or math.isinf(value):

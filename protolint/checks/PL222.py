@@ -20,7 +20,7 @@ def check(net):
             if found is None:
                 continue
             producer, interval = found
-            blob = layer.param.bottom[0]
+            blob = layer.bottoms[0]
             above = interval.high > 1
             below = interval.low < 0
             effects = []

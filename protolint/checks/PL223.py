@@ -58,7 +58,7 @@ def check(net):
     for view in net.views:
         for layer in view.layers:
             pair = _PAIRS.get(layer.type)
-            if pair is None or not layer.param.bottom or layer.problems:
+            if pair is None or not layer.bottoms or layer.problems:
                 continue
             kind, how = pair
             activation = _activation(view, layer, kind)
@@ -66,14 +66,14 @@ def check(net):
                 continue
             effect = _softmax_effect(view, layer) if kind == "Softmax" else _SIGMOID_EFFECT
             raw = activation.bottom_name(0)
-            if raw in activation.param.top:
+            if raw in activation.tops:
                 scores = (f"the raw scores, which the in-place {kind} '{activation.name}' "
                           "overwrites: give it a top of its own")
             else:
                 scores = f"the raw scores '{raw}'"
             yield Report(
                 layer.location("bottom"),
-                f"{layer.type} '{layer.name}' is fed '{layer.param.bottom[0]}', the output of "
+                f"{layer.type} '{layer.name}' is fed '{layer.bottoms[0]}', the output of "
                 f"{kind} '{activation.name}', but {how}: the {kind.lower()} is applied twice; "
                 f"{effect}",
                 f"feed {layer.type} the {kind}'s input ({scores}) and keep the {kind} only "

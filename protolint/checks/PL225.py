@@ -57,7 +57,7 @@ def check(net):
     for view in net.views:
         for layer in view.layers:
             effect = _EFFECT.get(layer.type)
-            if effect is None or len(layer.param.bottom) < 2 or layer.problems:
+            if effect is None or len(layer.bottoms) < 2 or layer.problems:
                 continue
             edge = view.source(layer, 1)
             if edge is None:
@@ -81,7 +81,7 @@ def check(net):
             bounds = f"0 to {k - 1}" if k > 0 else "none"
             yield Report(
                 layer.location("bottom", 1),
-                f"{layer.type} '{layer.name}': every label in '{layer.param.bottom[1]}' is "
+                f"{layer.type} '{layer.name}': every label in '{layer.bottoms[1]}' is "
                 f"{shown} ({edge.layer.type} '{edge.layer.name}' fills it with a constant), "
                 f"but {how}, so valid labels are {bounds}; {effect}",
                 f"make the constant label a class index from 0 to {k - 1}"

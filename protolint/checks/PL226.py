@@ -63,7 +63,7 @@ def check(net):
                 continue
             k = classes.k
             where = layer.location("bottom", 2)
-            name = (f"the infogain matrix '{layer.param.bottom[2]}' ({producer.type} "
+            name = (f"the infogain matrix '{layer.bottoms[2]}' ({producer.type} "
                     f"'{producer.name}', every entry {value:g})")
             text = _describe([k * value] * k, k)
         if text is None:

@@ -27,7 +27,7 @@ def _why(view, layer) -> str | None:
 
 def check(net):
     def judge(view, layer):
-        if layer.type != "LRN" or layer.problems or not layer.param.bottom:
+        if layer.type != "LRN" or layer.problems or not layer.bottoms:
             return None
         p = layer.param.lrn_param
         if p.norm_region != _ACROSS_CHANNELS or p.beta <= 0 or f32(p.k) > 0:

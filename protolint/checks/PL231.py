@@ -84,8 +84,8 @@ def _consequence(view, layer):
                 pending.append((reader, zero, same and kind not in _UNEVEN))
             elif kind == "Scale":
                 pending.append((reader, zero and _scale_keeps_zero(reader),
-                                same and len(reader.param.bottom) == 1))
-            elif kind == "Bias" and len(reader.param.bottom) == 1:
+                                same and len(reader.bottoms) == 1))
+            elif kind == "Bias" and len(reader.bottoms) == 1:
                 f = reader.param.bias_param.filler
                 pending.append((reader, zero and f.type == "constant" and f.value == 0,
                                 same and f.type == "constant"))

@@ -76,11 +76,11 @@ def _scale(view, layer):
     p = layer.param.scale_param
     s = view.shapes.bottom(layer, 0)
     out = []
-    if len(layer.param.bottom) == 1 and p.HasField("filler"):
+    if len(layer.bottoms) == 1 and p.HasField("filler"):
         out.append(("scale_param.filler", p.filler, _sub(s, p.axis, p.num_axes), False))
     if p.bias_term:
         # ScaleLayer::LayerSetUp builds a one-bottom Bias layer, which always fills.
-        if len(layer.param.bottom) > 1:
+        if len(layer.bottoms) > 1:
             other = view.shapes.bottom(layer, 1)
             num_axes = len(other) if other is not None else None
         else:
@@ -91,7 +91,7 @@ def _scale(view, layer):
 
 
 def _bias(view, layer):
-    if len(layer.param.bottom) != 1:
+    if len(layer.bottoms) != 1:
         return []
     p = layer.param.bias_param
     s = view.shapes.bottom(layer, 0)
@@ -107,7 +107,7 @@ def _prelu(view, layer):
 
 def _dummy(view, layer):
     fillers = list(layer.param.dummy_data_param.data_filler)
-    tops = len(layer.param.top)
+    tops = len(layer.tops)
     if len(fillers) == 1:
         return [("dummy_data_param.data_filler", fillers[0], view.shapes.top(layer, i), False)
                 for i in range(tops)]
@@ -176,11 +176,13 @@ def filler_abort(f, shape, conv_weight: bool):
 
 def check(net):
     reported = set()
+    judged = set()  # (layer, shapes): views sharing their shapes give the same answers
     for view in net.views:
         for layer in view.layers:
             fillers = _FILLERS.get(layer.type)
-            if fillers is None or layer.problems:
+            if fillers is None or layer.problems or (layer.index, id(view.shapes)) in judged:
                 continue
+            judged.add((layer.index, id(view.shapes)))
             for path, f, shape, conv_weight in fillers(view, layer):
                 found = filler_abort(f, shape, conv_weight)
                 if found is None:

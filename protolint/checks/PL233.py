@@ -160,7 +160,7 @@ def _gain(f, real: float, cin: float, cout: float, rows: int) -> tuple[float, st
 
 def _weight_layer(view, layer, ins: list[Est | None]) -> Est:
     x = ins[0]
-    name = layer.param.top[0] if layer.param.top else layer.name
+    name = layer.tops[0] if layer.tops else layer.name
     fans = _fans(view, layer)
     found = weight_filler(layer)
     gain = _gain(found[1], *fans) if fans is not None and found is not None else None
@@ -176,15 +176,15 @@ def _weight_layer(view, layer, ins: list[Est | None]) -> Est:
 
 def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
     kind = layer.type
-    ntop = max(len(layer.param.top), 1)
-    name = layer.param.top[0] if layer.param.top else layer.name
-    if not layer.param.bottom:
+    ntop = max(len(layer.tops), 1)
+    name = layer.tops[0] if layer.tops else layer.name
+    if not layer.bottoms:
         out = []
         for i in range(ntop):
             r = view.ranges.top(layer, i)
             m = max(abs(r.low), abs(r.high)) / 2 if r.bounded else 1.0
-            out.append(_restart(m if m > 0 else 1.0, layer.param.top[i]
-                                if i < len(layer.param.top) else name))
+            out.append(_restart(m if m > 0 else 1.0, layer.tops[i]
+                                if i < len(layer.tops) else name))
         return out
     x = ins[0] if ins else None
     if kind in ("Convolution", "Deconvolution", "InnerProduct"):
@@ -213,7 +213,7 @@ def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
             return [None]
         return [x.scaled_to(x.rms * base ** -p.beta)]
     if kind == "Scale":
-        if len(layer.param.bottom) > 1:
+        if len(layer.bottoms) > 1:
             return [None]
         f = layer.param.scale_param.filler
         factor = abs(f32(f.value)) if layer.param.scale_param.HasField("filler") and \
@@ -244,14 +244,14 @@ def _view_peak(view) -> tuple[Est, object] | None:
     peak = None
     for layer in view.layers:
         if layer.problems:
-            outs = [None] * len(layer.param.top)
+            outs = [None] * len(layer.tops)
         else:
             ins = []
-            for b in range(len(layer.param.bottom)):
+            for b in range(len(layer.bottoms)):
                 edge = view.source(layer, b)
                 ins.append(None if edge is None else ests.get((edge.layer.index, edge.slot)))
             outs = _transfer(view, layer, ins)
-        for t in range(len(layer.param.top)):
+        for t in range(len(layer.tops)):
             e = outs[t] if t < len(outs) else None
             ests[(layer.index, t)] = e
             if e is not None and e.length and (peak is None or e.growth > peak[0].growth):
@@ -280,7 +280,7 @@ def check(net):
     if not growing:
         return
     worst = max(growing, key=lambda s: s.gain)
-    blob = layer.param.top[top] if top < len(layer.param.top) else layer.name
+    blob = layer.tops[top] if top < len(layer.tops) else layer.name
     what = ("reaches about {:.1e}, beyond float32's 3.4e38: inf, then NaN".format(est.rms)
             if overflow else f"grows by a factor of about {est.growth:.1e}")
     path, _ = weight_filler(worst.layer)

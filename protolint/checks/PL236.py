@@ -64,7 +64,7 @@ def check(net):
 
     for layer, hits in net.per_layer(judge):
         phases = ", ".join(dict.fromkeys(view.phase_name for view, _ in hits))
-        blob = layer.param.top[0]
+        blob = layer.tops[0]
         yield Report(
             layer.location("top"),
             f"{layer.type} '{layer.name}' computes in place on its bottom '{blob}' "

@@ -103,7 +103,7 @@ def _infogain(net):
     """InfogainLoss matrix files not found (PL203 judges those found)."""
     for layer in net.layers:
         param = layer.param.infogain_loss_param
-        if (layer.type != "InfogainLoss" or len(layer.param.bottom) >= 3
+        if (layer.type != "InfogainLoss" or len(layer.bottoms) >= 3
                 or not param.HasField("source") or not any(layer in v.layers for v in net.views)):
             continue
         found, tried = net.locate(param.source)

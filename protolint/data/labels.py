@@ -127,7 +127,7 @@ def _readers(view, layer, top: int, limit: int = 16):
             if edge.layer.type in LABEL_PASSING and not edge.layer.problems:
                 if edge.layer.index not in seen:
                     seen.add(edge.layer.index)
-                    todo.extend((edge.layer, j) for j in range(len(edge.layer.param.top)))
+                    todo.extend((edge.layer, j) for j in range(len(edge.layer.tops)))
             else:
                 out.append(edge)
     return out
@@ -140,7 +140,7 @@ def _stats(report, use, top: str):
     if layer.type == "HDF5Data":
         labels = report.labels(top)
         return (labels, None) if labels is not None else (None, report.values(top))
-    tops = list(layer.param.top)
+    tops = list(layer.tops)
     if len(tops) > 1 and tops[1] == top:
         return report.labels(top), None
     if tops and tops[0] == top:  # a label map stored as a source's data (FCN style)
@@ -163,7 +163,7 @@ def label_feeds(net) -> list[LabelFeed]:
             layer = use.layer
             if layer.problems:
                 continue
-            for i, top in enumerate(layer.param.top):
+            for i, top in enumerate(layer.tops):
                 labels, values = _stats(report, use, top)
                 if labels is None and values is None:
                     continue

@@ -178,6 +178,6 @@ def find_sources(net) -> list[DataSource]:
                     transform.mean_file, *locate_file(net, transform.mean_file))
         source.uses.append(LayerUse(
             layer=layer, field=f"{field_name}.source", phases=phases,
-            tops=tuple(layer.param.top), batch_size=options["batch_size"],
+            tops=tuple(layer.tops), batch_size=options["batch_size"],
             transform=transform, mean=mean, options=options))
     return list(sources.values())

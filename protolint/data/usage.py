@@ -38,7 +38,7 @@ def views_of(net, layer) -> list:
 
 
 def top_index(layer, top: str) -> int | None:
-    tops = list(layer.param.top)
+    tops = list(layer.tops)
     return tops.index(top) if top in tops else None
 
 
@@ -97,7 +97,7 @@ def first_learned(view, layer, top: int, limit: int = 32) -> list:
                 if reader.index in seen:
                     continue
                 seen.add(reader.index)
-                todo.extend((reader, j) for j in range(len(reader.param.top)))
+                todo.extend((reader, j) for j in range(len(reader.tops)))
     return found
 
 

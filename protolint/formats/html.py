@@ -527,7 +527,7 @@ def _view(view, marks: dict[int, list[dict]], ids: _Ids) -> dict:
         node.findings = sorted(marks.get(layer.index, []), key=lambda m: -m["rank"])
         if node.findings:
             node.severity = node.findings[0]["severity"]
-        for b, bottom in enumerate(layer.param.bottom):
+        for b, bottom in enumerate(layer.bottoms):
             edge = view.source(layer, b)
             source = tops.get((edge.layer.index, edge.slot)) if edge is not None else None
             if source is None:
@@ -537,7 +537,7 @@ def _view(view, marks: dict[int, list[dict]], ids: _Ids) -> dict:
                     source.shape = bottom_shape(layer, b)
             connect(source, node)
         nodes.append(node)
-        for t, top in enumerate(layer.param.top):
+        for t, top in enumerate(layer.tops):
             out = blob(top, False)
             out.shape = top_shape(layer, t)
             tops[(layer.index, t)] = out
