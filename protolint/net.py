@@ -215,6 +215,20 @@ class Net:
     def views(self) -> list[PhaseNet]:
         return [PhaseNet(self, state) for state in self.states]
 
+    def accumulating_batchnorms(self) -> list[Layer]:
+        """The BatchNorm layers that keep running statistics while the net trains (batch
+        statistics in a view that trains), each once, in file order: those whose
+        moving_average_fraction matters (PL220, PL241)."""
+        found: dict[int, Layer] = {}
+        for view in self.views:
+            if not view.trains:
+                continue  # the statistics are only accumulated while training
+            for layer in view.layers:
+                if (layer.type == "BatchNorm" and not layer.problems
+                        and not view.global_stats(layer)):
+                    found.setdefault(layer.index, layer)
+        return [found[i] for i in sorted(found)]
+
 
 def rule_matches(state, rule) -> bool:
     """Caffe's Net::StateMeetsRule: phase, level bounds, all stages, no not_stage."""

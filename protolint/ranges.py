@@ -9,9 +9,9 @@ Sources: image data is bytes, [0, 255], then `transform_param` subtracts the mea
 multiplies by `scale` (DataTransformer); the Data layer is taken to hold bytes too (the
 Datum `data` field that convert_imageset writes), unless `--data` read the source and
 found `float_data` records: then what was read bounds them (nothing does, for a sample).
-WindowData scales by its own window_data_param.scale. DummyData follows its fillers. Everything learned (convolution,
-inner product, scale, bias, batch normalisation) is unbounded: the weights can be
-anything. Unknown layer types output unbounded values.
+WindowData scales by its own window_data_param.scale. DummyData follows its fillers.
+Everything learned (convolution, inner product, scale, bias, batch normalisation) is
+unbounded: the weights can be anything. Unknown layer types output unbounded values.
 
 Beside each interval the same pass records whether the blob is opaque: its values come
 from outside the file (a data layer, Python code, a fork's layer), so that a wide range

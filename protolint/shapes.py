@@ -76,8 +76,8 @@ class Shapes:
         self.failures = failures
         self._tops = tops
         self._inputs = net_inputs
-        # layer index -> the shapes of its learnable blobs, in order (layers whose blobs
-        # are all known: Convolution, Deconvolution, InnerProduct, PReLU, RNN, LSTM)
+        # layer index -> the shapes of its learnable blobs, in order, for the layers whose
+        # blobs this module works out in full (Convolution, Deconvolution, InnerProduct)
         self.params: dict[int, list[Shape]] = {}
 
     def top(self, layer: Layer, index: int = 0) -> Shape:
@@ -176,7 +176,7 @@ def _sharing(view: PhaseNet, params: dict[int, list[Shape]]) -> list[ShapeCheck]
                         f"shares {where}, whose blob is {_fmt(theirs[0])}, but its own would "
                         f"be {_fmt(mine[0])}: Net::AppendParam's check fails (Cannot share "
                         f"param; {'count' if permissive else 'shape'} mismatch)"),
-                        f"param.name"))
+                        "param.name"))
             spec_owner = owner.param.param[k]
             for multiplier in ("lr_mult", "decay_mult"):
                 if (spec.HasField(multiplier) and spec_owner.HasField(multiplier)
@@ -1520,20 +1520,20 @@ def _neuron(c: _Ctx) -> list[Shape]:
 def _exp_log(c: _Ctx) -> list[Shape]:
     """ExpLayer and LogLayer::LayerSetUp: a base other than -1 (e) must be positive, with
     a finite log (and, for Log, a finite 1/log: base 1 divides by 0)."""
-    field = "exp_param.base" if c.p.type == "Exp" else "log_param.base"
+    where = "exp_param.base" if c.p.type == "Exp" else "log_param.base"
     base = f32((c.p.exp_param if c.p.type == "Exp" else c.p.log_param).base)
     if base == -1:
         return [c.b[0]]
     if not base > 0:
         _fail(f"base {base:g}: {c.p.type}Layer's check \"base > 0\" fails (base must be "
-              "strictly positive)", field)
+              "strictly positive)", where)
     log_base = f32(math.log(base)) if math.isfinite(base) else base
     if not math.isfinite(log_base):
         _fail(f"base {base:g}: log(base) is {log_base:g}, and {c.p.type}Layer's check that it "
-              "is finite fails", field)
+              "is finite fails", where)
     if c.p.type == "Log" and log_base == 0:
         _fail(f"base {base:g}: 1/log(base) = 1/0, and LogLayer's check that it is finite "
-              "fails", field)
+              "fails", where)
     return [c.b[0]]
 
 

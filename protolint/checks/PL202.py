@@ -18,9 +18,9 @@ def _after_softmax(view, layer):
     return Report(
         layer.location("bottom"),
         f"InfogainLoss '{layer.name}' is fed '{layer.bottoms[0]}', the output "
-        f"of Softmax '{softmax.name}'{_via(view, layer, softmax)}: BVLC Caffe's InfogainLoss (since 1.0) runs its "
-        "own softmax on its first input, so the probabilities are squashed twice and "
-        "the loss barely responds to the scores",
+        f"of Softmax '{softmax.name}'{_via(view, layer, softmax)}: BVLC Caffe's "
+        "InfogainLoss (since 1.0) runs its own softmax on its first input, so the "
+        "probabilities are squashed twice and the loss barely responds to the scores",
         f"feed InfogainLoss the raw scores (Softmax '{softmax.name}''s bottom "
         f"'{softmax.bottom_name(0)}'); keep the "
         "Softmax only for a separate probability output; if this net runs on a Caffe "

@@ -53,22 +53,13 @@ def _effect(f: float) -> str:
 
 
 def check(net):
-    seen = set()
-    for view in net.views:
-        if not view.trains:
-            continue  # the statistics are only accumulated while training
-        for layer in view.layers:
-            if layer.type != "BatchNorm" or layer.index in seen or layer.problems:
-                continue
-            if view.global_stats(layer):
-                continue  # no running averages are computed in this phase
-            f = layer.param.batch_norm_param.moving_average_fraction
-            if 0 <= f <= 1:
-                continue
-            seen.add(layer.index)
-            yield Report(
-                layer.location("batch_norm_param.moving_average_fraction"),
-                f"BatchNorm '{layer.name}': moving_average_fraction {_effect(f)}",
-                "use a value in (0, 1]: the default 0.999, or 0.9 to follow recent batches "
-                "more closely (1 gives the plain average over all of training)",
-            )
+    for layer in net.accumulating_batchnorms():
+        f = layer.param.batch_norm_param.moving_average_fraction
+        if 0 <= f <= 1:
+            continue
+        yield Report(
+            layer.location("batch_norm_param.moving_average_fraction"),
+            f"BatchNorm '{layer.name}': moving_average_fraction {_effect(f)}",
+            "use a value in (0, 1]: the default 0.999, or 0.9 to follow recent batches "
+            "more closely (1 gives the plain average over all of training)",
+        )

@@ -20,8 +20,9 @@ inspect_net(net, sample=None, progress=None) -> list[SourceReport]
     the same objects) and the readings per file version and `sample` (other nets naming
     the same file share them); clear_cache() forgets both. `sample=N` checks at most N
     records spread over the source (one from each of N equal stretches: see
-    dbs.sample_positions, and dbs.py for what it costs on each backend) instead of all; `progress(n)` is called with each
-    number of records just checked (an increment, like click's ProgressBar.update).
+    dbs.sample_positions, and dbs.py for what it costs on each backend) instead of all;
+    `progress(n)` is called with each number of records just checked (an increment, like
+    click's ProgressBar.update).
 
 find_sources(net) -> list[DataSource]
     Just the sources, found on disk (no records read), with the layers using them.
