@@ -275,16 +275,22 @@ class PhaseNet:
         self.net = net
         self.state = state
         self.layers = [l for l in net.layers if layer_included(l.param, state)]
-        self._source: dict[tuple[int, int], Edge | None] = {}
-        self._readers: dict[tuple[int, int], list[Edge]] = {}
+        # By layer index (a list, walked in order by every pass: dense, where dicts keyed
+        # by (layer, slot) scattered a large net over memory): the producer of each
+        # bottom, and the readers of each top.
+        self._sources: list[list[Edge | None] | None] = [None] * len(net.layers)
+        self._readers: list[dict[int, list[Edge]] | None] = [None] * len(net.layers)
         latest: dict[str, Edge] = {}
         for layer in self.layers:
+            sources = self._sources[layer.index] = []
             for b, blob in enumerate(layer.bottoms):
                 edge = latest.get(blob)
-                self._source[(layer.index, b)] = edge
+                sources.append(edge)
                 if edge is not None:
-                    self._readers.setdefault((edge.layer.index, edge.slot), []).append(
-                        Edge(layer, b))
+                    readers = self._readers[edge.layer.index]
+                    if readers is None:
+                        readers = self._readers[edge.layer.index] = {}
+                    readers.setdefault(edge.slot, []).append(Edge(layer, b))
             for t, blob in enumerate(layer.tops):
                 latest[blob] = Edge(layer, t)
         self.outputs = latest
@@ -349,7 +355,8 @@ class PhaseNet:
 
     def source(self, layer: Layer, bottom: int) -> Edge | None:
         """The producer of `layer`'s bottom `bottom`, or None (an input or unknown blob)."""
-        return self._source.get((layer.index, bottom))
+        sources = self._sources[layer.index]
+        return sources[bottom] if sources is not None and 0 <= bottom < len(sources) else None
 
     def producer(self, layer: Layer, bottom: int = 0) -> Layer | None:
         """The layer whose values reach `layer`'s bottom `bottom`, looking through layers
@@ -364,7 +371,8 @@ class PhaseNet:
 
     def readers(self, layer: Layer, top: int) -> list[Edge]:
         """The layers that read `layer`'s top `top` before another layer rewrites it."""
-        return self._readers.get((layer.index, top), [])
+        readers = self._readers[layer.index]
+        return readers.get(top, []) if readers is not None else []
 
     # ------------------------------------------------------------ graph facts
 

@@ -410,7 +410,7 @@ class Ranges:
 
     def __init__(self, view: PhaseNet):
         self.view = view
-        self._tops: dict[tuple[int, int], Interval] = {}
+        self._tops: list[list[Interval] | None] = [None] * len(view.net.layers)  # by index
         self._opaque: set[int] = set()  # layer indices
         for layer in view.layers:
             nbottom = len(layer.bottoms)
@@ -419,15 +419,16 @@ class Ranges:
             # A layer missing its bottoms is a graph error reported elsewhere.
             usable = transfer is not None and (ins or layer.type in _SOURCES)
             outs = transfer(layer, ins, view) if usable else []
-            for t in range(len(layer.tops)):
-                self._tops[(layer.index, t)] = outs[t] if t < len(outs) else UNBOUNDED
+            self._tops[layer.index] = [outs[t] if t < len(outs) else UNBOUNDED
+                                       for t in range(len(layer.tops))]
             if (layer.type in _OPAQUE or layer.type not in BVLC_LAYER_TYPES or layer.problems
                     or layer.type in _DERIVED
                     and any(self.opaque(layer, i) for i in range(nbottom))):
                 self._opaque.add(layer.index)
 
     def top(self, layer: Layer, index: int = 0) -> Interval:
-        return self._tops.get((layer.index, index), UNBOUNDED)
+        tops = self._tops[layer.index]
+        return tops[index] if tops is not None and 0 <= index < len(tops) else UNBOUNDED
 
     def bottom(self, layer: Layer, index: int) -> Interval:
         """The range of what `layer` reads at bottom `index` (unbounded for net inputs)."""

@@ -70,11 +70,11 @@ class ShapeCheck:
 class Shapes:
     """The shapes of one phase view's blobs and the set-up CHECKs that fail."""
 
-    def __init__(self, view: PhaseNet, tops: dict[int, list[Shape]],
-                 net_inputs: dict[str, Shape], failures: list[ShapeCheck]):
+    def __init__(self, view: PhaseNet, net_inputs: dict[str, Shape],
+                 failures: list[ShapeCheck]):
         self.view = view
         self.failures = failures
-        self._tops = tops
+        self._tops: list[list[Shape] | None] = [None] * len(view.net.layers)  # by index
         self._inputs = net_inputs
         # layer index -> the shapes of its learnable blobs, in order, for the layers whose
         # blobs this module works out in full (Convolution, Deconvolution, InnerProduct)
@@ -83,7 +83,7 @@ class Shapes:
     def top(self, layer: Layer, index: int = 0) -> Shape:
         """The shape `layer` gives its top `index` (None when unknown or no such top;
         a loss layer's top Caffe adds itself counts)."""
-        tops = self._tops.get(layer.index)
+        tops = self._tops[layer.index]
         if tops is None or not 0 <= index < len(tops):
             return None
         return tops[index]
@@ -103,7 +103,7 @@ class Shapes:
         net inputs included; a top Caffe adds to a loss layer is "(automatic)"."""
         out = dict(self._inputs)
         for layer in self.view.layers:
-            tops = self._tops.get(layer.index, [])
+            tops = self._tops[layer.index] or []
             names = layer.tops
             for i, shape in enumerate(tops):
                 out[names[i] if i < len(names) else AUTOMATIC] = shape
@@ -126,7 +126,7 @@ def infer(view: PhaseNet, inputs: dict[str, tuple[int, ...]] | None = None) -> S
     (`view.net.data_shapes`, with --data) replace what a data layer's tops get."""
     given = {name: tuple(int(d) for d in dims) for name, dims in (inputs or {}).items()}
     net_inputs = _net_inputs(view.net, given)
-    shapes = Shapes(view, {}, net_inputs, [])
+    shapes = Shapes(view, net_inputs, [])
     for layer in view.layers:
         bottoms = [shapes.bottom(layer, i) for i in range(len(layer.bottoms))]
         ntop = _top_count(layer.param)

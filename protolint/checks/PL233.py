@@ -240,7 +240,7 @@ def _transfer(view, layer, ins: list[Est | None]) -> list[Est | None]:
 
 
 def _view_peak(view) -> tuple[Est, object] | None:
-    ests: dict[tuple[int, int], Est | None] = {}
+    ests: list[list[Est | None] | None] = [None] * len(view.net.layers)  # by layer index
     peak = None
     for layer in view.layers:
         if layer.problems:
@@ -249,11 +249,13 @@ def _view_peak(view) -> tuple[Est, object] | None:
             ins = []
             for b in range(len(layer.bottoms)):
                 edge = view.source(layer, b)
-                ins.append(None if edge is None else ests.get((edge.layer.index, edge.slot)))
+                made = None if edge is None else ests[edge.layer.index]
+                ins.append(made[edge.slot] if made is not None and edge.slot < len(made)
+                           else None)
             outs = _transfer(view, layer, ins)
-        for t in range(len(layer.tops)):
-            e = outs[t] if t < len(outs) else None
-            ests[(layer.index, t)] = e
+        tops = ests[layer.index] = [outs[t] if t < len(outs) else None
+                                    for t in range(len(layer.tops))]
+        for t, e in enumerate(tops):
             if e is not None and e.length and (peak is None or e.growth > peak[0].growth):
                 peak = (e, layer, t)
     return peak
