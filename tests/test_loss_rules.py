@@ -589,3 +589,11 @@ def test_softmax_twice_is_found_through_an_in_place_dropout(tmp_path):
     [f] = found(lint_text(tmp_path, infogain_net(SOFTMAX + drop, "prob")), "PL202")
     assert "Softmax 'prob' (through Dropout 'drop')" in f.message
     assert "PL202" not in codes(lint_text(tmp_path, infogain_net(drop.replace("prob", "fc"))))
+
+
+def test_a_forks_infogain_loss_is_not_judged(tmp_path):
+    """A field BVLC lacks marks a fork's InfogainLoss, which may take probabilities."""
+    fork = infogain_net(SOFTMAX, "prob").replace('source: "H.binaryproto"',
+                                                 'source: "H.binaryproto" fork_option: 1')
+    found_codes = codes(lint_text(tmp_path, fork))
+    assert "PL002" in found_codes and "PL202" not in found_codes

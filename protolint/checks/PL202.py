@@ -62,8 +62,8 @@ def check(net):
     wrong = _on_scores if net.doc.config.infogain_input == "probabilities" else _after_softmax
     for view in net.views:
         for layer in view.layers:
-            if layer.type != "InfogainLoss" or not layer.bottoms:
-                continue
+            if layer.type != "InfogainLoss" or not layer.bottoms or layer.problems:
+                continue  # a fork's InfogainLoss (a field BVLC lacks) may take either input
             report = wrong(view, layer)
             if report is not None:
                 yield report
