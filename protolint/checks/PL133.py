@@ -25,8 +25,7 @@ def _when(param) -> str | None:
                  else "WriteProtoToBinaryFile's CHECK")
         return ("with `snapshot` 0 the first file written is the final snapshot `caffe "
                 "train` takes (snapshot_after_train): after the last iteration it cannot be "
-                "opened, "
-                f"{check} fails, and the weights of the whole run are lost")
+                f"opened, {check} fails, and the weights of the whole run are lost")
     return None  # nothing is ever written
 
 

@@ -2,6 +2,7 @@
 
 from protolint.findings import Report, Severity
 from protolint.layers import learnable_blob_count
+from protolint.shapes import shape_text
 
 CODE = "PL135"
 NAME = "test-net-weights-differ"
@@ -9,10 +10,6 @@ SEVERITY = Severity.ERROR
 TARGET = "solver"
 SUMMARY = ("a layer named alike in the training and a test net with weights of another "
            "shape or number: the first test aborts sharing them")
-
-
-def _fmt(shape) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
 def _differ(train_view, layer, test_view, twin) -> str | None:
@@ -30,8 +27,8 @@ def _differ(train_view, layer, test_view, twin) -> str | None:
     for j, (a, b) in enumerate(zip(ours, other)):
         if None in a or None in b or a == b:
             continue
-        return (f"blob {j} is {_fmt(a)} in training but {_fmt(b)} in the test net (Cannot "
-                f"share param {j} weights from layer; shape mismatch)")
+        return (f"blob {j} is {shape_text(a)} in training but {shape_text(b)} in the test "
+                f"net (Cannot share param {j} weights from layer; shape mismatch)")
     return None
 
 
